@@ -1,0 +1,140 @@
+/**
+ * Finds a way to run Temporal locally without downloading any binary:
+ * 1. a `temporal` CLI on PATH (`temporal server start-dev`), or
+ * 2. the stock server and UI server built once from Go modules into a git-ignored tools folder.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DevStackError } from '../errors';
+
+/** Versions built from the Go module proxy. The UI version is the newest that builds with Go 1.26.8. */
+export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server/cmd/server';
+export const TEMPORAL_SERVER_VERSION = 'v1.31.2';
+export const TEMPORAL_UI_MODULE = 'github.com/temporalio/ui-server/v2/cmd/server';
+export const TEMPORAL_UI_VERSION = 'v2.55.0';
+
+export type TemporalBinaries =
+  | { kind: 'cli'; cli: string }
+  | { kind: 'stock'; server: string; ui: string };
+
+export interface FindBinariesOptions {
+  /** Folder for built binaries. Default `<cwd>/.tools/temporal`. */
+  toolsDir?: string;
+  /** PATH to search for `temporal` and `go`. Default `process.env.PATH`. */
+  pathEnv?: string;
+  /** Ignore a `temporal` CLI on PATH (use the stock server). Default: env `PTT_NO_TEMPORAL_CLI=1`. */
+  ignoreCli?: boolean;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** Looks `name` up on a PATH string; returns its absolute path or undefined. */
+export function which(name: string, pathEnv = process.env.PATH ?? ''): string | undefined {
+  for (const dir of pathEnv.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+export function defaultToolsDir(): string {
+  return path.join(process.cwd(), '.tools', 'temporal');
+}
+
+function stockPaths(toolsDir: string): { server: string; ui: string } {
+  return {
+    server: path.join(toolsDir, `temporal-server-${TEMPORAL_SERVER_VERSION}`),
+    ui: path.join(toolsDir, `temporal-ui-server-${TEMPORAL_UI_VERSION}`),
+  };
+}
+
+/** Returns binaries that are ready to run, without building anything; undefined when none are. */
+export function findTemporalBinaries(options: FindBinariesOptions = {}): TemporalBinaries | undefined {
+  const ignoreCli = options.ignoreCli ?? process.env.PTT_NO_TEMPORAL_CLI === '1';
+  const cli = ignoreCli ? undefined : which('temporal', options.pathEnv);
+  if (cli) return { kind: 'cli', cli };
+  const stock = stockPaths(options.toolsDir ?? defaultToolsDir());
+  if (fs.existsSync(stock.server) && fs.existsSync(stock.ui)) return { kind: 'stock', ...stock };
+  return undefined;
+}
+
+/**
+ * Returns runnable Temporal binaries, building the stock server and UI with `go install` when
+ * needed (once; later calls reuse them). Throws `TEMPORAL_UNAVAILABLE` naming the ways out when
+ * there is neither a `temporal` CLI nor Go.
+ */
+export async function ensureTemporalBinaries(options: FindBinariesOptions = {}): Promise<TemporalBinaries> {
+  const found = findTemporalBinaries(options);
+  if (found) return found;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const go = which('go', options.pathEnv);
+  if (!go) {
+    throw new DevStackError(
+      'TEMPORAL_UNAVAILABLE',
+      'No Temporal server available: there is no `temporal` CLI on PATH and no Go toolchain to build one.\n' +
+        'Ways out:\n' +
+        '  - install the Temporal CLI (https://docs.temporal.io/cli) so `temporal` is on PATH, or\n' +
+        '  - install Go >= 1.26.5 so the stock server and UI can be built from Go modules, or\n' +
+        '  - run `docker compose up -d` and point the worker at it with TEMPORAL_ADDRESS=127.0.0.1:7233.',
+    );
+  }
+  const toolsDir = options.toolsDir ?? defaultToolsDir();
+  const target = stockPaths(toolsDir);
+  fs.mkdirSync(toolsDir, { recursive: true });
+  if (!fs.existsSync(target.server)) {
+    await goInstall(go, `${TEMPORAL_SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`, target.server, 'Temporal server', log);
+  }
+  if (!fs.existsSync(target.ui)) {
+    await goInstall(go, `${TEMPORAL_UI_MODULE}@${TEMPORAL_UI_VERSION}`, target.ui, 'Temporal UI server', log);
+  }
+  return { kind: 'stock', ...target };
+}
+
+/** `go install module@version` into a scratch GOBIN, then moves the binary (both are named `server`). */
+async function goInstall(go: string, spec: string, dest: string, label: string, log: (line: string) => void): Promise<void> {
+  const gobin = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-gobin-'));
+  const started = Date.now();
+  log(`[temporal] building ${label} (${spec}) with ${go}; first build takes several minutes, later runs reuse it`);
+  const lines: string[] = [];
+  let packages = 0;
+  const code = await new Promise<number>((resolve) => {
+    // -v lists each package as it is compiled: we count them for a progress line.
+    const child = spawn(go, ['install', '-v', spec], { env: { ...process.env, GOBIN: gobin }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const onData = (buf: Buffer): void => {
+      for (const line of buf.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        lines.push(line);
+        if (lines.length > 30) lines.shift();
+        if (!line.startsWith('go: downloading')) packages++;
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setInterval(() => log(`[temporal] ... ${label}: ${packages} packages compiled, ${Math.round((Date.now() - started) / 1000)}s`), 15000);
+    child.on('close', (c) => {
+      clearInterval(timer);
+      resolve(c ?? 1);
+    });
+    child.on('error', () => {
+      clearInterval(timer);
+      resolve(1);
+    });
+  });
+  const built = path.join(gobin, 'server');
+  if (code !== 0 || !fs.existsSync(built)) {
+    throw new DevStackError('TEMPORAL_UNAVAILABLE', `Building ${label} with \`go install ${spec}\` failed (exit ${code}):\n${lines.join('\n')}`);
+  }
+  fs.copyFileSync(built, `${dest}.tmp`);
+  fs.chmodSync(`${dest}.tmp`, 0o755);
+  fs.renameSync(`${dest}.tmp`, dest);
+  fs.rmSync(gobin, { recursive: true, force: true });
+  log(`[temporal] built ${label} in ${Math.round((Date.now() - started) / 1000)}s -> ${path.relative(process.cwd(), dest)}`);
+}

@@ -1,0 +1,219 @@
+/**
+ * Starts a local Temporal server and UI (stock binaries or `temporal server start-dev`), waits for
+ * it to be healthy, registers the namespace and this library's search attributes, and stops it
+ * cleanly.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
+import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { DevStackError } from '../errors';
+import { spawnManaged, type ManagedProcess } from './child-process';
+import { isPortFree } from './ports';
+import { ensureTemporalBinaries, type FindBinariesOptions, type TemporalBinaries } from './temporal-binaries';
+import { renderDynamicConfig, renderServerConfig, renderUiConfig, serverPorts, startDevArgs } from './temporal-config';
+
+export interface TemporalStackOptions extends FindBinariesOptions {
+  /** Frontend gRPC port. Default 7233 (env `TEMPORAL_PORT`). */
+  port?: number;
+  /** UI HTTP port. Default 8233 (env `TEMPORAL_UI_PORT`). */
+  uiPort?: number;
+  /** Start the UI. Default true. */
+  ui?: boolean;
+  /** Folder for config, logs and (when `persistent`) the SQLite file. Default `.data/temporal`. */
+  dataDir?: string;
+  /** Keep history in a SQLite file under `dataDir` (survives restarts). Default false (in memory). */
+  persistent?: boolean;
+  /** Namespace to register. Default `default`. */
+  namespace?: string;
+  /**
+   * When the frontend port is taken by a healthy Temporal server, use it instead of failing.
+   * Default false (env `TEMPORAL_REUSE_EXISTING=1`).
+   */
+  reuseExisting?: boolean;
+  /** How long to wait for the server to become healthy. Default 90 s. */
+  startTimeoutMs?: number;
+}
+
+export interface TemporalStack {
+  /** `host:port` of the frontend. */
+  address: string;
+  namespace: string;
+  /** UI URL, when a UI runs. */
+  uiUrl?: string;
+  /** What is running: the stock binaries, the Temporal CLI, or an existing server reused. */
+  mode: 'stock' | 'cli' | 'existing';
+  /** Milliseconds from spawn to ready (namespace and search attributes registered). */
+  readyMs: number;
+  stop(): Promise<void>;
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** Starts (or reuses) a local Temporal server and UI. */
+export async function startTemporalStack(options: TemporalStackOptions = {}): Promise<TemporalStack> {
+  const port = options.port ?? Number(process.env.TEMPORAL_PORT ?? 7233);
+  const uiPort = options.uiPort ?? Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+  const namespace = options.namespace ?? 'default';
+  const withUi = options.ui ?? true;
+  const reuse = options.reuseExisting ?? process.env.TEMPORAL_REUSE_EXISTING === '1';
+  const dataDir = path.resolve(options.dataDir ?? path.join('.data', 'temporal'));
+  const address = `127.0.0.1:${port}`;
+  const timeoutMs = options.startTimeoutMs ?? 90_000;
+
+  if (!(await isPortFree(port))) {
+    if (reuse && (await isTemporalHealthy(address))) {
+      const started = Date.now();
+      await prepareNamespace(address, namespace, timeoutMs);
+      log(`[temporal] reusing the Temporal server already listening on ${address}`);
+      return { address, namespace, mode: 'existing', readyMs: Date.now() - started, stop: async () => {} };
+    }
+    throw new DevStackError(
+      'PORT_IN_USE',
+      `Port ${port} (Temporal frontend) is already in use. Stop whatever listens there, choose another port ` +
+        `with TEMPORAL_PORT=<port>, or set TEMPORAL_REUSE_EXISTING=1 to use a Temporal server already running there.`,
+    );
+  }
+  if (withUi && !(await isPortFree(uiPort))) {
+    throw new DevStackError('PORT_IN_USE', `Port ${uiPort} (Temporal UI) is already in use. Choose another with TEMPORAL_UI_PORT=<port>.`);
+  }
+
+  const binaries = await ensureTemporalBinaries(options);
+  fs.mkdirSync(dataDir, { recursive: true });
+  if (binaries.kind === 'stock') {
+    const ports = serverPorts(port);
+    for (const [name, p] of Object.entries(ports)) {
+      if (name !== 'frontend' && !(await isPortFree(p))) {
+        throw new DevStackError('PORT_IN_USE', `Port ${p} (Temporal ${name}, frontend port ${port} + offset) is already in use. Choose another base port with TEMPORAL_PORT=<port>.`);
+      }
+    }
+  }
+
+  const started = Date.now();
+  const processes = spawnStack(binaries, { port, uiPort, withUi, dataDir, persistent: options.persistent ?? false });
+  const stop = async (): Promise<void> => {
+    await Promise.all(processes.map((p) => p.stop()));
+  };
+  try {
+    await waitHealthy(address, processes, timeoutMs);
+    await prepareNamespace(address, namespace, timeoutMs);
+    const uiUrl = withUi ? `http://127.0.0.1:${uiPort}` : undefined;
+    if (uiUrl) await waitHttp(uiUrl, processes, timeoutMs);
+    return { address, namespace, uiUrl, mode: binaries.kind, readyMs: Date.now() - started, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function spawnStack(
+  binaries: TemporalBinaries,
+  o: { port: number; uiPort: number; withUi: boolean; dataDir: string; persistent: boolean },
+): ManagedProcess[] {
+  const sqliteFile = o.persistent ? path.join(o.dataDir, 'temporal.sqlite') : undefined;
+  const logFile = path.join(o.dataDir, 'temporal.log');
+  if (binaries.kind === 'cli') {
+    return [spawnManaged('temporal', binaries.cli, startDevArgs({ frontendPort: o.port, uiPort: o.uiPort, sqliteFile, headless: !o.withUi }), { logFile })];
+  }
+  const dyn = path.join(o.dataDir, `dynamicconfig-${o.port}.yaml`);
+  const cfg = path.join(o.dataDir, `temporal-${o.port}.yaml`);
+  fs.writeFileSync(dyn, renderDynamicConfig());
+  fs.writeFileSync(cfg, renderServerConfig({ frontendPort: o.port, sqliteFile, dynamicConfigFile: dyn }));
+  const env = { TEMPORAL_VERSION_CHECK_DISABLED: '1' };
+  const procs = [spawnManaged('temporal-server', binaries.server, ['--config-file', cfg, '--allow-no-auth', 'start'], { env, logFile })];
+  if (o.withUi) {
+    const uiRoot = path.join(o.dataDir, `ui-${o.uiPort}`);
+    fs.mkdirSync(path.join(uiRoot, 'config'), { recursive: true });
+    fs.writeFileSync(path.join(uiRoot, 'config', 'base.yaml'), '# see development.yaml\n');
+    fs.writeFileSync(path.join(uiRoot, 'config', 'development.yaml'), renderUiConfig({ frontendPort: o.port, uiPort: o.uiPort }));
+    procs.push(spawnManaged('temporal-ui', binaries.ui, ['--root', uiRoot, '--env', 'development', 'start'], { logFile: path.join(o.dataDir, 'temporal-ui.log') }));
+  }
+  return procs;
+}
+
+/** True when a Temporal frontend answers at `address`. */
+export async function isTemporalHealthy(address: string): Promise<boolean> {
+  let connection: Connection | undefined;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection?.close().catch(() => {});
+  }
+}
+
+async function waitHealthy(address: string, processes: ManagedProcess[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited: string | undefined;
+  for (const p of processes) void p.exited.then(({ code, signal }) => (exited ??= `${p.name} exited (code ${code}, signal ${signal}):\n${p.tail()}`));
+  while (Date.now() < deadline) {
+    if (exited) throw new DevStackError('TEMPORAL_START_FAILED', `Temporal did not start: ${exited}`);
+    if (await isTemporalHealthy(address)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new DevStackError('TEMPORAL_START_FAILED', `Temporal was not healthy at ${address} after ${timeoutMs} ms:\n${processes.map((p) => p.tail()).join('\n')}`);
+}
+
+async function waitHttp(url: string, processes: ManagedProcess[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new DevStackError('TEMPORAL_START_FAILED', `Temporal UI did not answer at ${url}:\n${processes.map((p) => p.tail()).join('\n')}`);
+}
+
+function grpcCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * Registers `namespace` (ALREADY_EXISTS counts as success) and this library's search attributes,
+ * then waits until the namespace serves visibility queries that use them.
+ */
+export async function prepareNamespace(address: string, namespace: string, timeoutMs = 60_000): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    try {
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    } catch (err) {
+      if (grpcCode(err) !== grpcStatus.ALREADY_EXISTS) throw err;
+    }
+    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    const wanted = Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, keyword]));
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        const existing = await connection.operatorService.listSearchAttributes({ namespace });
+        const missing = Object.keys(wanted).filter((n) => !(n in (existing.customAttributes ?? {})));
+        if (missing.length) {
+          await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((n) => [n, keyword])) });
+        }
+        // The namespace cache refreshes every few seconds: wait until a query using our attributes works.
+        await connection.workflowService.countWorkflowExecutions({ namespace, query: `TriggerOwner = 'ptt-probe'` });
+        return;
+      } catch (err) {
+        lastError = err;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+    throw new DevStackError('TEMPORAL_START_FAILED', `Could not prepare namespace ${namespace}: ${String(lastError)}`, { cause: lastError });
+  } finally {
+    await connection.close();
+  }
+}

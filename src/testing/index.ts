@@ -1,0 +1,2 @@
+/** Test helpers (the `./testing` entry). */
+export { startTemporalStack } from '../devstack/temporal-server';
