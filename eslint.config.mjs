@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'generated/**', '.tools/**', '.data/**', 'dist/**'] },
+  { ignores: ['node_modules/**', 'generated/**', '.tools/**', '.data/**', 'dist/**', 'scratch/**'] },
   ...tseslint.configs.recommended,
   { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' }, languageOptions: { globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' } } },
   {

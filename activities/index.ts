@@ -1,5 +1,22 @@
-/** Activities factory (filled in by the trigger engine). */
-export function createTriggerActivities(): Record<string, never> {
-  return {};
+/**
+ * The activities of this library, bound to the application's definitions and PrismaClient
+ * (dependency injection: the library never imports a generated client).
+ */
+import type { App } from '../src/definitions/define';
+import type { AnyPrismaClient } from '../src/prisma/model-meta';
+import type { TriggerActivityFns } from '../workflows/types';
+import { findRecords } from './find-records';
+import { runTriggerAttempt } from './run-action';
+import { runScheduledAction } from './run-scheduled-action';
+
+export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClient }): TriggerActivityFns {
+  const { app, prisma } = deps;
+  return {
+    pttFindRecords: (input) => findRecords(app, prisma, input),
+    pttRunAction: (input) => runTriggerAttempt(app, prisma, input, 'action'),
+    pttRunOnError: (input) => runTriggerAttempt(app, prisma, input, 'onError'),
+    pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input),
+  };
 }
+
 export type TriggerActivities = ReturnType<typeof createTriggerActivities>;

@@ -1,8 +1,45 @@
 /**
  * prisma-temporal-triggers: AshOban-style triggers and scheduled actions on Temporal and Prisma.
+ *
+ * @example
+ * import { defineApp, defineResource, createTriggerWorker, createTriggerClient } from 'prisma-temporal-triggers';
+ * const Ticket = defineResource({ model: 'Ticket', triggers: { process: { where: { status: 'open' }, action: { update: { status: 'processed' } },
+ *   workflowType: 'Ticket.process', schedulerWorkflowType: 'Ticket.process.scheduler' } } });
+ * const app = defineApp({ name: 'helpdesk', resources: [Ticket] });
+ * const worker = await createTriggerWorker({ connection, client, app, prisma });
+ * await worker.run();
  * @module
  */
+// Definitions
+export { defineApp, defineResource, checkCron, nextRun } from './definitions/define';
+export type { App, Resource, Trigger, ScheduledAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition, DeclarativeAction } from './definitions/define';
+export type { ActionContext, OnErrorContext, ScheduledActionContext, SerializedError, WhereInput, BackoffFn } from './definitions/types';
+export type { TriggerOptions, ScheduledActionOptions, ResourceOptions } from './definitions/schema';
+export { defaultQueue, defaultWorkflowType, defaultSchedulerWorkflowType, scheduleIdFor } from './definitions/names';
+// Control flow
+export { snooze, cancel, checkForControlFlow, SnoozeJob, CancelJob, TriggerNoLongerApplies, type ControlFlow } from './control-flow';
+// Worker and schedules
+export { createTriggerWorker, appTaskQueues, nameWarnings, type TriggerWorker, type TriggerWorkerOptions } from './worker/create-worker';
+export { syncSchedules, desiredSchedules, type SyncReport } from './schedules/sync-schedules';
+export { ensureSearchAttributes, registerSearchAttributes } from './worker/search-attributes';
+// Runtime
+export {
+  TriggerClient,
+  createTriggerClient,
+  type RunTriggerOptions,
+  type BuiltTrigger,
+  type DrainResult,
+  type ScheduleAndRunOptions,
+  type ScheduleOptions,
+  type Triggerable,
+} from './runtime/trigger-client';
+export { recordWorkflowId, encodeKey, decodeKey, recordIdOf } from '../workflows/primary-key';
+export { runStateQuery } from '../workflows/messages';
+export * as searchAttributes from '../workflows/search-attributes';
+export type { RecordRunResult, SchedulerResult, ScheduledActionResult, RunOutcome } from '../workflows/types';
+// Errors
 export * from './errors';
+// Database and local stack
 export { migrate, readMigrations, type MigrateResult, type MigrationFile } from './db/migrate';
 export { startDevStack, type DevStack, type DevStackOptions } from './devstack/dev-stack';
 export { startTemporalStack, prepareNamespace, type TemporalStack, type TemporalStackOptions } from './devstack/temporal-server';

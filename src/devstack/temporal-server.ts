@@ -8,9 +8,8 @@ import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { temporal } from '@temporalio/proto';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { DevStackError } from '../errors';
+import { registerSearchAttributes } from '../worker/search-attributes';
 import { spawnManaged, type ManagedProcess } from './child-process';
 import { isPortFree } from './ports';
 import { ensureTemporalBinaries, type FindBinariesOptions, type TemporalBinaries } from './temporal-binaries';
@@ -193,17 +192,11 @@ export async function prepareNamespace(address: string, namespace: string, timeo
     } catch (err) {
       if (grpcCode(err) !== grpcStatus.ALREADY_EXISTS) throw err;
     }
-    const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
-    const wanted = Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, keyword]));
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     while (Date.now() < deadline) {
       try {
-        const existing = await connection.operatorService.listSearchAttributes({ namespace });
-        const missing = Object.keys(wanted).filter((n) => !(n in (existing.customAttributes ?? {})));
-        if (missing.length) {
-          await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((n) => [n, keyword])) });
-        }
+        await registerSearchAttributes(connection, namespace);
         // The namespace cache refreshes every few seconds: wait until a query using our attributes works.
         await connection.workflowService.countWorkflowExecutions({ namespace, query: `TriggerOwner = 'ptt-probe'` });
         return;

@@ -1,0 +1,29 @@
+/** Turns what an action did (returned, threw) into the attempt outcome the workflow acts on. */
+import { checkForControlFlow, TriggerNoLongerApplies } from '../src/control-flow';
+import type { BackoffFn } from '../src/definitions/types';
+import { exponentialBackoffSeconds } from '../workflows/backoff';
+import type { AttemptOutcome } from '../workflows/types';
+import { serializeError } from './serialize-error';
+
+/** Prisma's "record to update/delete not found" (the record vanished under us): AshOban's StaleRecord. */
+function isRecordNotFound(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2025';
+}
+
+export function backoffSeconds(backoff: 'exponential' | number | BackoffFn, attempt: number, err: unknown): number {
+  if (backoff === 'exponential') return exponentialBackoffSeconds(attempt);
+  if (typeof backoff === 'number') return backoff;
+  const s = backoff(attempt, serializeError(err));
+  return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? s : exponentialBackoffSeconds(attempt);
+}
+
+export function outcomeOfError(err: unknown, backoff: 'exponential' | number | BackoffFn, attempt: number): AttemptOutcome {
+  const flow = checkForControlFlow(err);
+  if (flow && 'snooze' in flow) return { status: 'snooze', seconds: flow.snooze };
+  if (flow && 'cancel' in flow) return { status: 'cancel', reason: flow.cancel };
+  if (err instanceof TriggerNoLongerApplies || (err as { code?: unknown })?.code === 'TRIGGER_NO_LONGER_APPLIES') {
+    return { status: 'no-longer-applies', reason: (err as Error).message };
+  }
+  if (isRecordNotFound(err)) return { status: 'no-longer-applies', reason: 'record no longer exists' };
+  return { status: 'error', error: serializeError(err), backoffSeconds: backoffSeconds(backoff, attempt, err) };
+}

@@ -1,0 +1,53 @@
+/** Scheduler activity: one keyset page of the records matching a trigger. */
+import { log } from '@temporalio/activity';
+import type { App, Trigger } from '../src/definitions/define';
+import { afterCursorWhere, cursorOf, orderFor, type Cursor } from '../src/prisma/keyset';
+import type { AnyPrismaClient } from '../src/prisma/model-meta';
+import { recordPlan } from '../src/runtime/plan';
+import { encodeKey, recordIdOf } from '../workflows/primary-key';
+import type { FindRecordsInput, FindRecordsResult, FoundRecord } from '../workflows/types';
+
+export const DEFAULT_PAGE_SIZE = 500;
+
+export function resolveWhere(t: Trigger, now: Date, tenant: string | null): Record<string, unknown> | undefined {
+  return typeof t.where === 'function' ? t.where({ now, tenant }) : t.where;
+}
+
+export async function findRecords(app: App, prisma: AnyPrismaClient, input: FindRecordsInput): Promise<FindRecordsResult> {
+  const t = app.trigger(input.triggerId);
+  const plan = recordPlan(app, t);
+  if (t.state !== 'active') {
+    log.info(`${t.id} is ${t.state}: the scheduler starts no runs`);
+    return { plan, records: [], cursor: input.cursor, done: true };
+  }
+  const pk = t.resource.primaryKey;
+  const order = orderFor(t.sort, pk);
+  const pageSize = t.streamBatchSize ?? DEFAULT_PAGE_SIZE;
+  const remaining = t.recordLimit === undefined ? Infinity : t.recordLimit - input.alreadyRead;
+  const take = Math.min(pageSize, remaining);
+  if (take <= 0) return { plan, records: [], cursor: input.cursor, done: true };
+
+  const where = resolveWhere(t, new Date(input.now), input.tenant);
+  const conditions = [where ?? {}];
+  if (input.cursor) conditions.push(afterCursorWhere(order, input.cursor as Cursor));
+  const needFullRecord = typeof t.readMetadata === 'function' || typeof t.extraArgs === 'function';
+  const rows = (await prisma[t.resource.delegate].findMany({
+    where: { AND: conditions },
+    orderBy: order.map((o) => ({ [o.field]: o.dir })),
+    take,
+    ...(needFullRecord ? {} : { select: Object.fromEntries(order.map((o) => [o.field, true])) }),
+  })) as Record<string, unknown>[];
+
+  const records: FoundRecord[] = rows.map((row) => {
+    const key = encodeKey(row, pk);
+    const rec: FoundRecord = { key, recordId: recordIdOf(key, pk) };
+    if (t.readMetadata) rec.metadata = t.readMetadata(row);
+    const extra = typeof t.extraArgs === 'function' ? t.extraArgs(row) : t.extraArgs;
+    if (extra && Object.keys(extra).length) rec.extraArgs = extra;
+    return rec;
+  });
+  const last = rows[rows.length - 1];
+  const done = rows.length < take || (t.recordLimit !== undefined && input.alreadyRead + rows.length >= t.recordLimit);
+  if (t.debug) log.debug(`${t.id}: page of ${rows.length} records`, { done });
+  return { plan, records, cursor: last ? cursorOf(last, order) : input.cursor, done };
+}

@@ -1,0 +1,81 @@
+/**
+ * Per-record activity: in ONE transaction, lock the record (FOR UPDATE), re-read it with the
+ * trigger's `where`, run the action (or the on-error handler), commit. The lock is held for the
+ * whole action (AshOban released it before the action ran).
+ */
+import { log } from '@temporalio/activity';
+import { cancel, snooze, TriggerNoLongerApplies } from '../src/control-flow';
+import type { App, DeclarativeAction, Trigger } from '../src/definitions/define';
+import type { ActionContext, OnErrorContext } from '../src/definitions/types';
+import { lockSql, runtimeModels, type AnyPrismaClient } from '../src/prisma/model-meta';
+import { decodeKey } from '../workflows/primary-key';
+import type { AttemptOutcome, RunActionInput } from '../workflows/types';
+import { outcomeOfError } from './attempt-outcome';
+import { resolveWhere } from './find-records';
+import { withHeartbeat } from './heartbeat';
+
+/** Interactive transaction limit when the trigger has no `timeout` (Prisma's default is 5 s). */
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 15 * 60_000;
+
+function uniqueWhere(t: Trigger, key: Record<string, unknown>): Record<string, unknown> {
+  const pk = t.resource.primaryKey;
+  return pk.length === 1 ? { [pk[0]!]: key[pk[0]!] } : { [pk.join('_')]: key };
+}
+
+async function runDeclarative(t: Trigger, tx: any, action: DeclarativeAction<any>, record: any, ctx: ActionContext, key: Record<string, unknown>): Promise<void> {
+  const delegate = tx[t.resource.delegate];
+  if ('delete' in action) {
+    await delegate.delete({ where: uniqueWhere(t, key) });
+    return;
+  }
+  const data = typeof action.update === 'function' ? await action.update(record, ctx) : action.update;
+  await delegate.update({ where: uniqueWhere(t, key), data });
+}
+
+export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input: RunActionInput, mode: 'action' | 'onError'): Promise<AttemptOutcome> {
+  const t = app.trigger(input.triggerId);
+  if (t.state !== 'active') return { status: 'cancel', reason: `trigger ${t.id} is ${t.state}` };
+  const handler = mode === 'action' ? t.action : t.onError;
+  if (!handler) return { status: 'error', error: { name: 'DefinitionError', message: `${t.id} has no onError handler` }, backoffSeconds: 0 };
+  const key = decodeKey(input.key);
+  const pk = t.resource.primaryKey;
+  const model = runtimeModels(prisma)?.[t.resource.model];
+  const timeout = t.timeout === 'infinity' ? DEFAULT_TRANSACTION_TIMEOUT_MS : t.timeout;
+  try {
+    await withHeartbeat(() =>
+      prisma.$transaction(
+        async (tx: any) => {
+          if (t.lockForUpdate) {
+            const locked = (await tx.$queryRawUnsafe(lockSql(t.resource, model), ...pk.map((f) => key[f]))) as unknown[];
+            if (locked.length === 0) throw new TriggerNoLongerApplies('record no longer exists');
+          }
+          const where = resolveWhere(t, new Date(), input.tenant);
+          const record = await tx[t.resource.delegate].findFirst({ where: { AND: [key, where ?? {}] } });
+          if (!record) throw new TriggerNoLongerApplies(`record no longer matches the where of ${t.id}`);
+          const ctx: ActionContext = {
+            tx,
+            args: { ...(t.actionInput ?? {}), ...input.actionArguments },
+            metadata: input.metadata,
+            attempt: input.attempt,
+            maxAttempts: input.maxAttempts,
+            lastAttempt: input.attempt >= input.maxAttempts,
+            trigger: t.id,
+            resource: t.resource.model,
+            tenant: input.tenant,
+            workflowId: input.workflowId,
+            snooze,
+            cancel,
+          };
+          if (t.debug) log.debug(`Trigger ${t.id} triggered for primary key ${JSON.stringify(key)}`, { mode, attempt: input.attempt });
+          if (mode === 'onError') (ctx as OnErrorContext).error = input.error ?? { name: 'Error', message: 'unknown error' };
+          if (typeof handler === 'function') await handler(record, ctx as OnErrorContext);
+          else await runDeclarative(t, tx, handler, record, ctx, key);
+        },
+        { timeout, maxWait: 60_000 },
+      ),
+    );
+    return { status: 'success' };
+  } catch (err) {
+    return outcomeOfError(err, t.backoff, input.attempt);
+  }
+}

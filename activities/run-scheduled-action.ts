@@ -1,0 +1,34 @@
+/** Scheduled-action activity: runs the action once, told whether this is the last attempt. */
+import { log } from '@temporalio/activity';
+import { cancel, snooze } from '../src/control-flow';
+import type { App } from '../src/definitions/define';
+import type { AnyPrismaClient } from '../src/prisma/model-meta';
+import type { AttemptOutcome, RunScheduledActionInput } from '../workflows/types';
+import { outcomeOfError } from './attempt-outcome';
+import { withHeartbeat } from './heartbeat';
+
+export async function runScheduledAction(app: App, prisma: AnyPrismaClient, input: RunScheduledActionInput): Promise<AttemptOutcome> {
+  const a = app.scheduledAction(input.actionId);
+  if (a.state !== 'active') return { status: 'cancel', reason: `scheduled action ${a.id} is ${a.state}` };
+  if (a.debug) log.debug(`Scheduled action ${a.id} triggered.`, { attempt: input.attempt });
+  try {
+    await withHeartbeat(async () =>
+      a.action({
+        prisma,
+        args: { ...(a.actionInput ?? {}), ...input.actionArguments },
+        attempt: input.attempt,
+        maxAttempts: input.maxAttempts,
+        lastAttempt: input.attempt >= input.maxAttempts,
+        name: a.id,
+        tenant: input.tenant,
+        workflowId: input.workflowId,
+        scheduledAt: new Date(input.scheduledAt),
+        snooze,
+        cancel,
+      }),
+    );
+    return { status: 'success' };
+  } catch (err) {
+    return outcomeOfError(err, a.backoff, input.attempt);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Control flow from inside actions, on-error handlers and scheduled actions (AshOban's SnoozeJob,
+ * CancelJob and TriggerNoLongerApplies). Throwing one rolls the action's transaction back.
+ */
+import { TriggerError } from './errors';
+
+/** Thrown to run again after `seconds` without using an attempt (a durable timer in the workflow). */
+export class SnoozeJob extends TriggerError {
+  readonly snoozeFor: number;
+  constructor(seconds: number) {
+    if (!Number.isFinite(seconds) || seconds < 0) throw new TypeError(`snooze(seconds): expected a non-negative number of seconds, got ${String(seconds)}`);
+    super('SNOOZE', `snoozed for ${seconds}s`);
+    this.snoozeFor = seconds;
+  }
+}
+
+/** Thrown to end the run as `cancelled` with a reason. */
+export class CancelJob extends TriggerError {
+  readonly reason: string;
+  constructor(reason: string) {
+    super('CANCEL', `cancelled: ${reason}`);
+    this.reason = reason;
+  }
+}
+
+/** The record is gone or no longer matches the trigger's `where`: the run ends `cancelled`. */
+export class TriggerNoLongerApplies extends TriggerError {
+  constructor(message = 'trigger no longer applies') {
+    super('TRIGGER_NO_LONGER_APPLIES', message);
+  }
+}
+
+/** Stops the current action and runs it again after `seconds` (no attempt used). */
+export function snooze(seconds: number): never {
+  throw new SnoozeJob(seconds);
+}
+
+/** Stops the current action; the run ends `cancelled` with `reason`. */
+export function cancel(reason: string): never {
+  throw new CancelJob(reason);
+}
+
+export type ControlFlow = { snooze: number } | { cancel: string };
+
+/**
+ * Recognises a snooze or cancel instruction in an error (AshOban's `check_for_oban_return`),
+ * looking through `cause` chains, `AggregateError`s, arrays and `{ errors: [...] }` wrappers.
+ * Returns `{ snooze: seconds }`, `{ cancel: reason }`, or undefined for any other error.
+ */
+export function checkForControlFlow(err: unknown, depth = 0): ControlFlow | undefined {
+  if (depth > 8 || err === null || err === undefined) return undefined;
+  if (err instanceof SnoozeJob || isTagged(err, 'SNOOZE', 'snoozeFor')) return { snooze: (err as SnoozeJob).snoozeFor };
+  if (err instanceof CancelJob || isTagged(err, 'CANCEL', 'reason')) return { cancel: (err as CancelJob).reason };
+  if (Array.isArray(err)) return err.length === 1 ? checkForControlFlow(err[0], depth + 1) : firstOf(err, depth);
+  if (typeof err === 'object') {
+    const o = err as { errors?: unknown; cause?: unknown };
+    if (Array.isArray(o.errors)) {
+      const found = firstOf(o.errors, depth);
+      if (found) return found;
+    }
+    if (o.cause !== undefined) return checkForControlFlow(o.cause, depth + 1);
+  }
+  return undefined;
+}
+
+function firstOf(list: unknown[], depth: number): ControlFlow | undefined {
+  for (const e of list) {
+    const found = checkForControlFlow(e, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Duck-typed check, so two copies of this package still recognise each other's errors. */
+function isTagged(err: unknown, code: string, field: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code && field in err;
+}

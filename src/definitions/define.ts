@@ -1,0 +1,271 @@
+/**
+ * `defineResource` and `defineApp`: validate definitions when they are written (zod, with the
+ * path of every problem and "did you mean" for unknown options), fill in defaults, and cross-check
+ * the whole app (unique stable names, valid crons).
+ */
+import type { z } from 'zod';
+import { CronExpressionParser } from 'cron-parser';
+import { DefinitionError } from '../errors';
+import { didYouMean } from './did-you-mean';
+import { defaultQueue, defaultSchedulerWorkflowType, defaultWorkflowType, delegateName, triggerId } from './names';
+import {
+  appSchema,
+  resourceSchema,
+  scheduledActionSchema,
+  triggerSchema,
+  type ResourceOptions,
+  type ScheduledActionConfig,
+  type ScheduledActionOptions,
+  type TriggerConfig,
+  type TriggerOptions,
+} from './schema';
+import type { ActionContext, OnErrorContext, ScheduledActionContext, WhereInput } from './types';
+
+/** A declarative action: a Prisma update (data, or a function of the record) or a delete. */
+export type DeclarativeAction<R> = { update: Record<string, unknown> | ((record: R, ctx: ActionContext) => Record<string, unknown> | Promise<Record<string, unknown>>) } | { delete: true };
+
+/** Trigger options, typed for records of type `R` (see the README for every option and default). */
+export interface TriggerDefinition<R = any, TTx = any>
+  extends Omit<TriggerOptions, 'action' | 'onError' | 'readMetadata' | 'extraArgs' | 'where'> {
+  where?: Record<string, unknown> | ((input: WhereInput) => Record<string, unknown>);
+  action: ((record: R, ctx: ActionContext<TTx>) => unknown) | DeclarativeAction<R>;
+  onError?: ((record: R, ctx: OnErrorContext<TTx>) => unknown) | DeclarativeAction<R>;
+  readMetadata?: (record: R) => unknown;
+  extraArgs?: Record<string, unknown> | ((record: R) => Record<string, unknown>);
+}
+
+export interface ScheduledActionDefinition<TPrisma = any> extends Omit<ScheduledActionOptions, 'action'> {
+  action: (ctx: ScheduledActionContext<TPrisma>) => unknown;
+}
+
+export interface ResourceDefinition<R = any, TTx = any, TPrisma = any> extends Omit<ResourceOptions, 'triggers' | 'scheduledActions'> {
+  triggers?: Record<string, TriggerDefinition<R, TTx>>;
+  scheduledActions?: Record<string, ScheduledActionDefinition<TPrisma>>;
+}
+
+/** A trigger with every default filled in. */
+export interface Trigger extends TriggerConfig {
+  kind: 'trigger';
+  /** `<Resource>.<name>` */
+  id: string;
+  name: string;
+  resource: Resource;
+  workflowType: string;
+  schedulerWorkflowType: string;
+  queue: string;
+  schedulerQueue: string;
+  /** Which stable names were written explicitly (boot warns about the others). */
+  explicit: { workflowType: boolean; schedulerWorkflowType: boolean };
+}
+
+/** A scheduled action with every default filled in. */
+export interface ScheduledAction extends ScheduledActionConfig {
+  kind: 'scheduled-action';
+  id: string;
+  name: string;
+  resource: Resource;
+  workflowType: string;
+  queue: string;
+  explicit: { workflowType: boolean };
+}
+
+/** A validated resource. */
+export interface Resource {
+  /** Prisma model name (`Ticket`). */
+  model: string;
+  /** Prisma client property (`ticket`). */
+  delegate: string;
+  primaryKey: string[];
+  table: string | undefined;
+  schema: string | undefined;
+  columns: Record<string, string>;
+  triggers: Trigger[];
+  scheduledActions: ScheduledAction[];
+}
+
+/** A validated application: every resource, trigger and scheduled action, with lookups. */
+export interface App {
+  name: string;
+  resources: Resource[];
+  triggers: Trigger[];
+  scheduledActions: ScheduledAction[];
+  /** By workflow type (per-record, scheduler or scheduled action). */
+  byWorkflowType: Map<string, { role: 'record' | 'scheduler'; trigger: Trigger } | { role: 'scheduled-action'; action: ScheduledAction }>;
+  trigger(id: string): Trigger;
+  scheduledAction(id: string): ScheduledAction;
+}
+
+function formatIssues(path: string, error: z.ZodError, knownKeys: (issuePath: PropertyKey[]) => readonly string[]): DefinitionError {
+  const lines = error.issues.map((issue) => {
+    const where = [path, ...issue.path.map(String)].join('.');
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(issue.path);
+      return issue.keys
+        .map((k) => {
+          const hint = didYouMean(k, known);
+          return `${where}: unknown option "${k}"${hint ? ` (did you mean "${hint}"?)` : ''}. Known options: ${known.join(', ')}`;
+        })
+        .join('\n');
+    }
+    return `${where}: ${issue.message}`;
+  });
+  const first = error.issues[0];
+  const firstPath = [path, ...(first?.path ?? []).map(String)].join('.');
+  return new DefinitionError(firstPath, lines.join('\n').slice(firstPath.length + 2));
+}
+
+const TRIGGER_KEYS = Object.keys(triggerSchema.shape);
+const ACTION_KEYS = Object.keys(scheduledActionSchema.shape);
+const RESOURCE_KEYS = Object.keys(resourceSchema.shape);
+
+/**
+ * Defines a resource: a Prisma model, its primary key, its triggers and scheduled actions.
+ * Validated now; throws a `DefinitionError` naming the path and the fix.
+ *
+ * @example
+ * const Ticket = defineResource<TicketRow>({
+ *   model: 'Ticket',
+ *   triggers: {
+ *     process: {
+ *       where: { status: 'open' },
+ *       action: async (ticket, { tx }) => tx.ticket.update({ where: { id: ticket.id }, data: { status: 'processed' } }),
+ *       workflowType: 'Ticket.process',
+ *       schedulerWorkflowType: 'Ticket.process.scheduler',
+ *     },
+ *   },
+ * });
+ */
+export function defineResource<R = any, TTx = any, TPrisma = any>(definition: ResourceDefinition<R, TTx, TPrisma>): Resource {
+  const label = typeof (definition as { model?: unknown })?.model === 'string' ? (definition as { model: string }).model : 'resource';
+  const parsed = resourceSchema.safeParse(definition);
+  if (!parsed.success) {
+    throw formatIssues(label, parsed.error, (p) => (p[0] === 'triggers' && p.length === 2 ? TRIGGER_KEYS : p[0] === 'scheduledActions' && p.length === 2 ? ACTION_KEYS : RESOURCE_KEYS));
+  }
+  const cfg = parsed.data;
+  const resource: Resource = {
+    model: cfg.model,
+    delegate: delegateName(cfg.model),
+    primaryKey: Array.isArray(cfg.primaryKey) ? cfg.primaryKey : [cfg.primaryKey],
+    table: cfg.table,
+    schema: cfg.schema,
+    columns: cfg.columns ?? {},
+    triggers: [],
+    scheduledActions: [],
+  };
+  for (const [name, t] of Object.entries(cfg.triggers)) {
+    const path = `${cfg.model}.triggers.${name}`;
+    if (t.onErrorFailsJob && !t.onError) {
+      throw new DefinitionError(`${path}.onErrorFailsJob`, 'is set but there is no onError handler: add `onError`, or remove `onErrorFailsJob`.');
+    }
+    const queue = t.queue ?? defaultQueue(cfg.model, name);
+    resource.triggers.push({
+      ...t,
+      kind: 'trigger',
+      id: triggerId(cfg.model, name),
+      name,
+      resource,
+      workflowType: t.workflowType ?? defaultWorkflowType(cfg.model, name),
+      schedulerWorkflowType: t.schedulerWorkflowType ?? defaultSchedulerWorkflowType(cfg.model, name),
+      queue,
+      schedulerQueue: t.schedulerQueue ?? queue,
+      explicit: { workflowType: t.workflowType !== undefined, schedulerWorkflowType: t.schedulerWorkflowType !== undefined },
+    });
+    if (t.schedulerCron !== false) checkCron(`${path}.schedulerCron`, t.schedulerCron, t.schedulerTimezone);
+  }
+  for (const [name, a] of Object.entries(cfg.scheduledActions)) {
+    checkCron(`${cfg.model}.scheduledActions.${name}.cron`, a.cron, a.timezone);
+    resource.scheduledActions.push({
+      ...a,
+      kind: 'scheduled-action',
+      id: triggerId(cfg.model, name),
+      name,
+      resource,
+      workflowType: a.workflowType ?? defaultWorkflowType(cfg.model, name),
+      queue: a.queue ?? defaultQueue(cfg.model, name),
+      explicit: { workflowType: a.workflowType !== undefined },
+    });
+  }
+  return resource;
+}
+
+/** Throws a DefinitionError for an invalid cron; returns the next run time for a valid one. */
+export function checkCron(path: string, cron: string, timezone?: string): Date {
+  // Temporal accepts these forms too; cron-parser does not know them.
+  const body = cron.replace(/^CRON_TZ=\S+\s+/, '').replace(/#.*$/, '').trim();
+  const macro = /^@every\s+\S+$/.test(body);
+  try {
+    if (macro) return new Date(Date.now());
+    const expr = CronExpressionParser.parse(body, { tz: timezone, strict: false });
+    return expr.next().toDate();
+  } catch (err) {
+    throw new DefinitionError(
+      path,
+      `invalid cron "${cron}": ${err instanceof Error ? err.message : String(err)}. Use 5 fields (minute hour day month weekday), e.g. "*/5 * * * *", or @hourly / @daily.`,
+    );
+  }
+}
+
+/** When a cron would next fire (for logs and docs). */
+export function nextRun(cron: string, timezone?: string, from = new Date()): Date | undefined {
+  const body = cron.replace(/^CRON_TZ=\S+\s+/, '').replace(/#.*$/, '').trim();
+  if (/^@every\s/.test(body)) return undefined;
+  return CronExpressionParser.parse(body, { tz: timezone, currentDate: from }).next().toDate();
+}
+
+/**
+ * Defines the application: its owner name (tag of its schedules and runs) and its resources.
+ * Cross-checks stable names (unique across triggers, schedulers and scheduled actions).
+ */
+export function defineApp(definition: { name: string; resources: Resource[] }): App {
+  const parsed = appSchema.safeParse(definition);
+  if (!parsed.success) throw formatIssues('app', parsed.error, () => Object.keys(appSchema.shape));
+  const resources = definition.resources;
+  const seenModels = new Set<string>();
+  for (const r of resources) {
+    if (!r || !Array.isArray(r.triggers)) throw new DefinitionError('app.resources', 'expected resources created with defineResource()');
+    if (seenModels.has(r.model)) throw new DefinitionError(`app.resources.${r.model}`, 'is defined twice: merge its triggers into one defineResource().');
+    seenModels.add(r.model);
+  }
+  const triggers = resources.flatMap((r) => r.triggers);
+  const scheduledActions = resources.flatMap((r) => r.scheduledActions);
+  const byWorkflowType: App['byWorkflowType'] = new Map();
+  const claim = (type: string, path: string, entry: Parameters<App['byWorkflowType']['set']>[1]): void => {
+    const existing = byWorkflowType.get(type);
+    if (existing) {
+      const other = 'trigger' in existing ? `${existing.trigger.id} (${existing.role})` : existing.action.id;
+      throw new DefinitionError(path, `workflow type "${type}" is already used by ${other}. Stable names must be unique: give one of them another name.`);
+    }
+    byWorkflowType.set(type, entry);
+  };
+  for (const t of triggers) {
+    claim(t.workflowType, `${t.id}.workflowType`, { role: 'record', trigger: t });
+    // Triggers without a cron still have a scheduler workflow: schedule() and scheduleAndRunTriggers() run it.
+    claim(t.schedulerWorkflowType, `${t.id}.schedulerWorkflowType`, { role: 'scheduler', trigger: t });
+  }
+  for (const a of scheduledActions) claim(a.workflowType, `${a.id}.workflowType`, { role: 'scheduled-action', action: a });
+  const triggerById = new Map(triggers.map((t) => [t.id, t]));
+  const actionById = new Map(scheduledActions.map((a) => [a.id, a]));
+  return {
+    name: parsed.data.name,
+    resources,
+    triggers,
+    scheduledActions,
+    byWorkflowType,
+    trigger(id) {
+      const t = triggerById.get(id);
+      if (!t) {
+        const hint = didYouMean(id, [...triggerById.keys()]);
+        throw new DefinitionError(id, `unknown trigger${hint ? ` (did you mean "${hint}"?)` : ''}. Known: ${[...triggerById.keys()].join(', ') || 'none'}`, { code: 'UNKNOWN_TRIGGER' });
+      }
+      return t;
+    },
+    scheduledAction(id) {
+      const a = actionById.get(id);
+      if (!a) {
+        const hint = didYouMean(id, [...actionById.keys()]);
+        throw new DefinitionError(id, `unknown scheduled action${hint ? ` (did you mean "${hint}"?)` : ''}. Known: ${[...actionById.keys()].join(', ') || 'none'}`, { code: 'UNKNOWN_TRIGGER' });
+      }
+      return a;
+    },
+  };
+}

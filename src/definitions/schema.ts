@@ -1,0 +1,141 @@
+/**
+ * zod schemas for every option of resources, triggers and scheduled actions: the single source of
+ * truth for what is accepted, the defaults, and the input/resolved types.
+ */
+import { z } from 'zod';
+import type { ActionContext, ActionResult, BackoffFn, OnErrorContext, ScheduledActionContext, WhereInput } from './types';
+
+const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { message: `expected ${what} (a function)` });
+const plainObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: 'expected an object' });
+
+/** A stable workflow type name: what AshOban calls the worker/scheduler module name. */
+const stableName = z.string().min(1).max(255, 'must be at most 255 characters (Temporal SQL persistence limit)');
+const queueName = z.string().min(1).max(255);
+const positiveInt = z.number().int().positive();
+
+/** `update: data` / `update: (record, ctx) => data` / `delete: true`: a declarative action. */
+const declarativeAction = z.union([
+  z.object({ update: z.union([plainObject, fn<(record: any, ctx: ActionContext) => Record<string, unknown>>('an update data function')]) }).strict(),
+  z.object({ delete: z.literal(true) }).strict(),
+]);
+
+export const triggerActionSchema = z.union([fn<(record: any, ctx: ActionContext) => ActionResult>('an action function'), declarativeAction]);
+export const onErrorActionSchema = z.union([fn<(record: any, ctx: OnErrorContext) => ActionResult>('an on-error function'), declarativeAction]);
+
+const sortDirection = z.enum(['asc', 'desc']);
+
+export const triggerSchema = z
+  .object({
+    /** Prisma `where` for the scheduler query and the per-record re-read, or a function of `{ now, tenant }`. */
+    where: z.union([plainObject, fn<(input: WhereInput) => Record<string, unknown>>('a where function')]).optional(),
+    /** The action run on each matching record (re-read and locked, in one transaction). */
+    action: triggerActionSchema,
+    /** Cron of the scheduler (5-7 fields, `@daily`, ...). `false`: no scheduler, on-demand only. */
+    schedulerCron: z.union([z.string().min(1), z.literal(false)]).default('* * * * *'),
+    /** IANA time zone for `schedulerCron`. */
+    schedulerTimezone: z.string().optional(),
+    /** Task queue of the per-record workflows. Default `<resource>_<trigger>` in snake case. */
+    queue: queueName.optional(),
+    /** Task queue of the scheduler workflow. Default `queue`. */
+    schedulerQueue: queueName.optional(),
+    /** Attempts per record run. */
+    maxAttempts: positiveInt.default(1),
+    /** Attempts of the scheduler's record query per tick. */
+    maxSchedulerAttempts: positiveInt.default(1),
+    /** `'exponential'` (2^attempt + 15 s, with jitter), a constant number of seconds, or `(attempt, error) => seconds`. */
+    backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
+    /** Maximum run time of one attempt, in ms; `'infinity'` for none (crashes are still detected by heartbeat). */
+    timeout: z.union([positiveInt, z.literal('infinity')]).default('infinity'),
+    /** Runs after the final failed attempt, in its own transaction on the re-read record. */
+    onError: onErrorActionSchema.optional(),
+    /** After `onError` succeeds: the run ends `discard` (true) or `success` (false). */
+    onErrorFailsJob: z.boolean().default(false),
+    /** At most this many records per scheduler tick (per tenant). */
+    recordLimit: positiveInt.optional(),
+    /** Scheduler order: `{ field: 'asc' | 'desc' }` or a list of them; the primary key breaks ties. */
+    sort: z.union([z.record(z.string(), sortDirection), z.array(z.record(z.string(), sortDirection))]).optional(),
+    /** Records read per scheduler query page (max 1000: runs started per page stay under Temporal's pending-child limit). Default 500. */
+    streamBatchSize: positiveInt.max(1000).optional(),
+    /** Lock the record `FOR UPDATE` for the whole transaction (re-read, action, commit). */
+    lockForUpdate: z.boolean().default(true),
+    /** A record whose run completed is never started again (while Temporal retains that run). */
+    triggerOnce: z.boolean().default(false),
+    /** `active`; `paused` (schedule paused, runs refused); `deleted` (schedule removed). */
+    state: z.enum(['active', 'paused', 'deleted']).default('active'),
+    /** Log the error of every failed attempt before the last. */
+    logErrors: z.boolean().default(true),
+    /** Log the error of the final failed attempt. */
+    logFinalError: z.boolean().default(true),
+    /** Debug logs for this trigger. */
+    debug: z.boolean().default(false),
+    /** Static arguments given to the action (runtime `actionArguments` win over them). */
+    actionInput: plainObject.optional(),
+    /** `(record) => metadata`, computed when the run is built, handed to the action as `ctx.metadata`. */
+    readMetadata: fn<(record: any) => unknown>('a readMetadata function').optional(),
+    /** Extra run arguments (an object, or a function of the record); they make the run unique. */
+    extraArgs: z.union([plainObject, fn<(record: any) => Record<string, unknown>>('an extraArgs function')]).optional(),
+    /** Stable workflow type of the per-record workflow. Default `<Resource>.<trigger>` (boot warns). */
+    workflowType: stableName.optional(),
+    /** Stable workflow type of the scheduler workflow. Default `<Resource>.<trigger>.scheduler` (boot warns). */
+    schedulerWorkflowType: stableName.optional(),
+  })
+  .strict();
+
+export const scheduledActionSchema = z
+  .object({
+    /** Cron (5-7 fields, `@daily`, ...). */
+    cron: z.string().min(1),
+    /** IANA time zone for `cron`. */
+    timezone: z.string().optional(),
+    /** The action. */
+    action: fn<(ctx: ScheduledActionContext) => unknown>('an action function'),
+    /** Static arguments (runtime `actionArguments` win over them). */
+    actionInput: plainObject.optional(),
+    /** Task queue. Default `<resource>_<name>` in snake case. */
+    queue: queueName.optional(),
+    /** Attempts per run; the action is told which attempt is the last. */
+    maxAttempts: positiveInt.default(1),
+    /** Backoff between attempts, as for triggers. */
+    backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
+    /** Maximum run time of one attempt, in ms, or `'infinity'`. */
+    timeout: z.union([positiveInt, z.literal('infinity')]).default('infinity'),
+    state: z.enum(['active', 'paused', 'deleted']).default('active'),
+    debug: z.boolean().default(false),
+    /** Stable workflow type. Default `<Resource>.<name>` (boot warns). */
+    workflowType: stableName.optional(),
+  })
+  .strict();
+
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier');
+
+export const resourceSchema = z
+  .object({
+    /** The Prisma model name as in schema.prisma (`Ticket`); the delegate is `prisma.ticket`. */
+    model: identifier,
+    /** Primary key field(s). Default `id`. */
+    primaryKey: z.union([identifier, z.array(identifier).min(1)]).default('id'),
+    /** Database table, when it differs from the model (`@@map`). Used for `FOR UPDATE`. */
+    table: z.string().min(1).optional(),
+    /** Postgres schema of the table. Default: the connection's search path. */
+    schema: z.string().min(1).optional(),
+    /** Column names of primary key fields that are `@map`ped: `{ field: 'column' }`. */
+    columns: z.record(z.string(), z.string()).optional(),
+    triggers: z.record(identifier, triggerSchema).default({}),
+    scheduledActions: z.record(identifier, scheduledActionSchema).default({}),
+  })
+  .strict();
+
+export const appSchema = z
+  .object({
+    /** Owner tag of this app's schedules and runs (search attribute `TriggerOwner`). */
+    name: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'),
+    resources: z.array(z.custom<{ model: string }>((v) => typeof v === 'object' && v !== null, { message: 'expected a resource from defineResource()' })),
+  })
+  .strict();
+
+export type TriggerOptions = z.input<typeof triggerSchema>;
+export type TriggerConfig = z.output<typeof triggerSchema>;
+export type ScheduledActionOptions = z.input<typeof scheduledActionSchema>;
+export type ScheduledActionConfig = z.output<typeof scheduledActionSchema>;
+export type ResourceOptions = z.input<typeof resourceSchema>;
+export type ResourceConfig = z.output<typeof resourceSchema>;

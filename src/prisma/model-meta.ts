@@ -1,0 +1,127 @@
+/**
+ * What the library reads of the application's PrismaClient: the runtime data model (model and
+ * field names and kinds) for boot-time checks, and the SQL for `FOR UPDATE` locks.
+ */
+import type { Resource, Trigger } from '../definitions/define';
+import { didYouMean } from '../definitions/did-you-mean';
+import { DefinitionError } from '../errors';
+import { orderFor } from './keyset';
+
+export interface RuntimeField {
+  name: string;
+  kind: string;
+  type: string;
+}
+
+export interface RuntimeModel {
+  fields: RuntimeField[];
+  dbName: string | null;
+  schema?: string | null;
+}
+
+/** Minimal shape of a PrismaClient as the library uses it. */
+export type AnyPrismaClient = Record<string, any> & {
+  $transaction: (...args: any[]) => Promise<any>;
+  $queryRawUnsafe: (sql: string, ...values: unknown[]) => Promise<unknown>;
+};
+
+export function runtimeModels(prisma: AnyPrismaClient): Record<string, RuntimeModel> | undefined {
+  const dm = (prisma as { _runtimeDataModel?: { models?: Record<string, RuntimeModel> } })._runtimeDataModel;
+  return dm?.models;
+}
+
+const ORDERABLE = new Set(['Int', 'BigInt', 'Float', 'Decimal', 'String', 'DateTime']);
+const WHERE_OPERATORS = new Set(['AND', 'OR', 'NOT']);
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `SELECT 1 FROM "table" WHERE "pk" = $1 ... FOR UPDATE` for a resource. */
+export function lockSql(resource: Resource, model: RuntimeModel | undefined): string {
+  const table = resource.table ?? model?.dbName ?? resource.model;
+  const schema = resource.schema ?? model?.schema ?? undefined;
+  const from = schema ? `${quoteIdent(schema)}.${quoteIdent(table)}` : quoteIdent(table);
+  const cond = resource.primaryKey.map((f, i) => `${quoteIdent(resource.columns[f] ?? f)} = $${i + 1}`).join(' AND ');
+  return `SELECT 1 FROM ${from} WHERE ${cond} FOR UPDATE`;
+}
+
+function checkWhereKeys(path: string, where: unknown, fields: Map<string, RuntimeField>): void {
+  if (where === null || typeof where !== 'object') return;
+  if (Array.isArray(where)) {
+    where.forEach((w, i) => checkWhereKeys(`${path}[${i}]`, w, fields));
+    return;
+  }
+  for (const [key, value] of Object.entries(where as Record<string, unknown>)) {
+    if (WHERE_OPERATORS.has(key)) {
+      checkWhereKeys(`${path}.${key}`, value, fields);
+      continue;
+    }
+    if (!fields.has(key) && !key.includes('_')) {
+      const hint = didYouMean(key, [...fields.keys()]);
+      throw new DefinitionError(`${path}.${key}`, `unknown field "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}. Fields: ${[...fields.keys()].join(', ')}`);
+    }
+  }
+}
+
+/**
+ * Boot-time checks of the definitions against the app's PrismaClient: the model and its delegate
+ * exist, primary key, `where` and `sort` fields exist (sort fields must be orderable scalars), and
+ * (when any trigger locks) the table and key columns answer a probe query.
+ */
+export async function verifyAgainstPrisma(prisma: AnyPrismaClient, resources: readonly Resource[]): Promise<void> {
+  const models = runtimeModels(prisma);
+  for (const r of resources) {
+    if (typeof prisma[r.delegate]?.findMany !== 'function') {
+      const known = models ? Object.keys(models) : Object.keys(prisma).filter((k) => !k.startsWith('$') && !k.startsWith('_'));
+      const hint = didYouMean(r.model, known);
+      throw new DefinitionError(`${r.model}.model`, `the PrismaClient has no model "${r.model}" (prisma.${r.delegate})${hint ? `; did you mean "${hint}"?` : ''}. Models: ${known.join(', ')}`);
+    }
+    const model = models?.[r.model];
+    if (model) {
+      const fields = new Map(model.fields.map((f) => [f.name, f]));
+      for (const pk of r.primaryKey) {
+        const f = fields.get(pk);
+        if (!f || f.kind === 'object') throw new DefinitionError(`${r.model}.primaryKey`, `"${pk}" is not a scalar field of ${r.model}. Set primaryKey to the @id field(s).`);
+      }
+      for (const t of r.triggers) verifyTrigger(t, fields);
+    }
+    if (r.triggers.some((t) => t.lockForUpdate)) {
+      const sql = lockSql(r, model).replace(/ WHERE .*/, ' WHERE false');
+      try {
+        await prisma.$queryRawUnsafe(sql);
+      } catch (err) {
+        throw new DefinitionError(
+          `${r.model}.table`,
+          `the lock query for ${r.model} failed (${err instanceof Error ? err.message.split('\n').pop() : String(err)}). ` +
+            `If the model or its key fields are @map/@@map-ped, set \`table\` / \`columns\` on the resource (or lockForUpdate: false).`,
+        );
+      }
+    }
+  }
+}
+
+function verifyTrigger(t: Trigger, fields: Map<string, RuntimeField>): void {
+  const path = `${t.id}.where`;
+  if (typeof t.where === 'function') {
+    let sample: unknown;
+    try {
+      sample = t.where({ now: new Date(), tenant: null });
+    } catch {
+      sample = undefined; // depends on a tenant: checked when it runs
+    }
+    checkWhereKeys(path, sample, fields);
+  } else {
+    checkWhereKeys(path, t.where, fields);
+  }
+  for (const term of orderFor(t.sort, [])) {
+    const f = fields.get(term.field);
+    if (!f) {
+      const hint = didYouMean(term.field, [...fields.keys()]);
+      throw new DefinitionError(`${t.id}.sort.${term.field}`, `unknown field${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    }
+    if (f.kind !== 'scalar' || !ORDERABLE.has(f.type)) {
+      throw new DefinitionError(`${t.id}.sort.${term.field}`, `cannot page by a ${f.kind} ${f.type} field: sort by Int, BigInt, Float, Decimal, String or DateTime fields.`);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/** What runs carry of their definitions (pure). */
+import type { App, ScheduledAction, Trigger } from '../definitions/define';
+import type { RecordPlan, ScheduledActionInput, SchedulerInput } from '../../workflows/types';
+
+export function recordPlan(app: App, t: Trigger): RecordPlan {
+  return {
+    owner: app.name,
+    triggerId: t.id,
+    resource: t.resource.model,
+    workflowType: t.workflowType,
+    taskQueue: t.queue,
+    maxAttempts: t.maxAttempts,
+    timeoutMs: t.timeout === 'infinity' ? null : t.timeout,
+    triggerOnce: t.triggerOnce,
+    hasOnError: t.onError !== undefined,
+    onErrorFailsJob: t.onErrorFailsJob,
+    logErrors: t.logErrors,
+    logFinalError: t.logFinalError,
+    debug: t.debug,
+  };
+}
+
+export function schedulerInput(app: App, t: Trigger, extra: Partial<SchedulerInput> = {}): SchedulerInput {
+  return { owner: app.name, triggerId: t.id, maxAttempts: t.maxSchedulerAttempts, ...extra };
+}
+
+export function scheduledActionInput(app: App, a: ScheduledAction, extra: Partial<ScheduledActionInput> = {}): ScheduledActionInput {
+  return { owner: app.name, actionId: a.id, maxAttempts: a.maxAttempts, timeoutMs: a.timeout === 'infinity' ? null : a.timeout, ...extra };
+}

@@ -1,0 +1,294 @@
+/**
+ * Starting runs from application code: `runTrigger` / `runTriggers` (one record now), `buildTrigger`
+ * (the start options, without starting), `schedule` (a trigger's scheduler or a scheduled action,
+ * now) and `scheduleAndRunTriggers` (whole resources or apps; with `drain: true` it waits for every
+ * run it started: the helper tests are written with).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy, type Duration } from '@temporalio/common';
+import type { App, Resource, ScheduledAction, Trigger } from '../definitions/define';
+import { DefinitionError, TriggerError } from '../errors';
+import { encodeKey, recordIdOf } from '../../workflows/primary-key';
+import { runStateQuery } from '../../workflows/messages';
+import { recordRun, recordSearchAttributes } from '../../workflows/record-run';
+import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner } from '../../workflows/search-attributes';
+import { FAILURE_TYPE, type RecordRunResult, type SchedulerResult } from '../../workflows/types';
+import { recordPlan, scheduledActionInput, schedulerInput } from './plan';
+
+export interface RunTriggerOptions {
+  /** Arguments merged over the trigger's `actionInput` and handed to the action as `ctx.args`. They make the run unique. */
+  actionArguments?: Record<string, unknown>;
+  /** Extra uniqueness arguments: not given to the action, only part of the run's identity. */
+  args?: Record<string, unknown>;
+  /** The tenant of the run (part of its workflow id). */
+  tenant?: string | null;
+  /** Who the run acts for (stored with the run). */
+  actor?: unknown;
+  /** Start the run after this delay (`'5 minutes'`, ms). */
+  startDelay?: Duration;
+  /** Other Temporal start options (memo, priority, ...), merged last. */
+  startOptions?: Partial<Omit<WorkflowStartOptions, 'args' | 'taskQueue' | 'workflowId'>>;
+}
+
+export interface BuiltTrigger {
+  workflowType: string;
+  options: WorkflowStartOptions;
+}
+
+/** A trigger or scheduled action by object, or by id `Resource.name`. */
+export type TriggerRef = Trigger | string;
+export type ScheduleTarget = Trigger | ScheduledAction | string;
+/** What `scheduleAndRunTriggers` accepts. */
+export type Triggerable = App | Resource | Trigger | ScheduledAction | [Resource, string] | string | Triggerable[];
+
+export interface DrainResult {
+  success: number;
+  failure: number;
+  discard: number;
+  cancelled: number;
+  snoozed: number;
+  /** Ids of runs still running (not snoozed) when the drain timed out. */
+  notDrained: string[];
+}
+
+export interface ScheduleAndRunOptions {
+  /** Wait for every run started and count outcomes. Default false. */
+  drain?: boolean;
+  /** Also run the scheduled actions of the targets. Default false (true for an explicitly named one). */
+  scheduledActions?: boolean;
+  /** Include triggers. Default true. */
+  triggers?: boolean;
+  actionArguments?: Record<string, unknown>;
+  actor?: unknown;
+  tenant?: string | null;
+  /** Give up draining after this many ms. Default 120 000. */
+  drainTimeoutMs?: number;
+}
+
+export interface ScheduleOptions {
+  actionArguments?: Record<string, unknown>;
+  actor?: unknown;
+  tenant?: string | null;
+  /** Return the ids of the runs the scheduler starts (used by draining). */
+  collect?: boolean;
+}
+
+export const emptyDrainResult = (): DrainResult => ({ success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0, notDrained: [] });
+
+export class TriggerClient {
+  constructor(
+    readonly client: Client,
+    readonly app: App,
+  ) {}
+
+  private triggerOf(ref: TriggerRef): Trigger {
+    return typeof ref === 'string' ? this.app.trigger(ref) : ref;
+  }
+
+  /** The start options of the per-record run for `record`, without starting it. */
+  buildTrigger(record: Record<string, unknown>, ref: TriggerRef, opts: RunTriggerOptions = {}): BuiltTrigger {
+    const t = this.triggerOf(ref);
+    const pk = t.resource.primaryKey;
+    let key;
+    try {
+      key = encodeKey(record, pk);
+    } catch (err) {
+      throw new DefinitionError(`${t.id}`, `buildTrigger: ${(err as Error).message} (pass the record, or at least its primary key ${pk.join(', ')})`);
+    }
+    const recordId = recordIdOf(key, pk);
+    const tenant = opts.tenant ?? null;
+    const plan = recordPlan(this.app, t);
+    const staticExtra = typeof t.extraArgs === 'function' ? t.extraArgs(record) : t.extraArgs;
+    const unique = { ...(staticExtra ?? {}), ...(opts.args ?? {}), ...(opts.actionArguments && Object.keys(opts.actionArguments).length ? { actionArguments: opts.actionArguments } : {}) };
+    const run = recordRun(
+      plan,
+      { key, recordId, metadata: t.readMetadata ? t.readMetadata(record) : undefined, extraArgs: Object.keys(unique).length ? unique : undefined },
+      tenant,
+      opts.actionArguments ?? {},
+      opts.actor,
+    );
+    return {
+      workflowType: t.workflowType,
+      options: {
+        workflowId: run.workflowId,
+        taskQueue: t.queue,
+        args: [run.input],
+        workflowIdReusePolicy: t.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: recordSearchAttributes(plan, recordId, tenant),
+        ...(opts.startDelay !== undefined ? { startDelay: opts.startDelay } : {}),
+        ...opts.startOptions,
+      },
+    };
+  }
+
+  /**
+   * Starts the per-record run for `record` now. When a run for the same record (and uniqueness
+   * arguments) is already in flight, returns that run's handle instead (`alreadyRunning: true`).
+   */
+  async runTrigger(record: Record<string, unknown>, ref: TriggerRef, opts: RunTriggerOptions = {}): Promise<WorkflowHandle & { alreadyRunning: boolean }> {
+    const built = this.buildTrigger(record, ref, opts);
+    try {
+      const handle = await this.client.workflow.start(built.workflowType, built.options);
+      return Object.assign(handle, { alreadyRunning: false });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      return Object.assign(this.client.workflow.getHandle(built.options.workflowId), { alreadyRunning: true });
+    }
+  }
+
+  /** `runTrigger` for each record. */
+  async runTriggers(records: Record<string, unknown>[], ref: TriggerRef, opts: RunTriggerOptions = {}): Promise<(WorkflowHandle & { alreadyRunning: boolean })[]> {
+    const out: (WorkflowHandle & { alreadyRunning: boolean })[] = [];
+    for (let i = 0; i < records.length; i += 50) {
+      out.push(...(await Promise.all(records.slice(i, i + 50).map((r) => this.runTrigger(r, ref, opts)))));
+    }
+    return out;
+  }
+
+  /** Runs a trigger's scheduler (also for `schedulerCron: false`) or a scheduled action, now. */
+  async schedule(target: ScheduleTarget, opts: ScheduleOptions = {}): Promise<WorkflowHandle> {
+    const def = typeof target === 'string' ? this.lookup(target) : target;
+    const id = `${def.kind === 'trigger' ? def.schedulerWorkflowType : def.workflowType}/manual/${randomUUID()}`;
+    const tenant = opts.tenant ?? null;
+    if (def.kind === 'trigger') {
+      return this.client.workflow.start(def.schedulerWorkflowType, {
+        workflowId: id,
+        taskQueue: def.schedulerQueue,
+        args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, collect: opts.collect })],
+        typedSearchAttributes: [
+          { key: TriggerOwner, value: this.app.name },
+          { key: TriggerKind, value: 'scheduler' },
+          { key: TriggerName, value: def.id },
+        ],
+      });
+    }
+    return this.client.workflow.start(def.workflowType, {
+      workflowId: id,
+      taskQueue: def.queue,
+      args: [scheduledActionInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor })],
+      typedSearchAttributes: [
+        { key: TriggerOwner, value: this.app.name },
+        { key: TriggerKind, value: 'scheduled-action' },
+        { key: TriggerName, value: def.id },
+        { key: TriggerOutcome, value: 'running' },
+      ],
+    });
+  }
+
+  private lookup(id: string): Trigger | ScheduledAction {
+    const t = this.app.triggers.find((x) => x.id === id);
+    if (t) return t;
+    const a = this.app.scheduledActions.find((x) => x.id === id);
+    if (a) return a;
+    return this.app.trigger(id); // throws UNKNOWN_TRIGGER with suggestions
+  }
+
+  private resolveTargets(target: Triggerable, opts: ScheduleAndRunOptions): (Trigger | ScheduledAction)[] {
+    const out: (Trigger | ScheduledAction)[] = [];
+    const wantTriggers = opts.triggers ?? true;
+    const wantActions = opts.scheduledActions ?? false;
+    const visit = (x: Triggerable): void => {
+      if (Array.isArray(x)) {
+        if (x.length === 2 && typeof x[1] === 'string' && typeof x[0] === 'object' && x[0] !== null && 'triggers' in x[0] && 'model' in x[0]) {
+          const [resource, name] = x as [Resource, string];
+          const found = resource.triggers.find((t) => t.name === name) ?? resource.scheduledActions.find((a) => a.name === name);
+          if (!found) throw new DefinitionError(`${resource.model}.${name}`, 'no such trigger or scheduled action');
+          out.push(found);
+          return;
+        }
+        (x as Triggerable[]).forEach(visit);
+        return;
+      }
+      if (typeof x === 'string') {
+        out.push(this.lookup(x));
+        return;
+      }
+      if ('kind' in x && (x.kind === 'trigger' || x.kind === 'scheduled-action')) {
+        out.push(x);
+        return;
+      }
+      const resources = 'resources' in x ? x.resources : [x as Resource];
+      for (const r of resources) {
+        if (wantTriggers) out.push(...r.triggers.filter((t) => t.state === 'active'));
+        if (wantActions) out.push(...r.scheduledActions.filter((a) => a.state === 'active'));
+      }
+    };
+    visit(target);
+    return [...new Set(out)];
+  }
+
+  /**
+   * Runs the schedulers of the targets now (every trigger, including `schedulerCron: false`;
+   * scheduled actions when asked or named). With `drain: true`, waits for every run they started
+   * and returns the counts of their outcomes.
+   */
+  async scheduleAndRunTriggers(target: Triggerable, opts: ScheduleAndRunOptions = {}): Promise<DrainResult> {
+    const result = emptyDrainResult();
+    const deadline = Date.now() + (opts.drainTimeoutMs ?? 120_000);
+    for (const def of this.resolveTargets(target, opts)) {
+      const handle = await this.schedule(def, { actionArguments: opts.actionArguments, actor: opts.actor, tenant: opts.tenant, collect: opts.drain === true });
+      if (!opts.drain) continue;
+      if (def.kind === 'scheduled-action') {
+        await this.drainOne(handle.workflowId, deadline, result);
+        continue;
+      }
+      const stats = (await handle.result()) as SchedulerResult;
+      if (stats.collectTruncated) throw new TriggerError('DRAIN_TIMEOUT', `${def.id}: the scheduler started more runs than drain can track (${stats.started}); drain a smaller set.`);
+      await this.drainMany(stats.collected ?? [], deadline, result);
+    }
+    return result;
+  }
+
+  /** Waits for the given runs and adds their outcomes to `into`. */
+  async drainMany(workflowIds: string[], deadline: number, into: DrainResult = emptyDrainResult()): Promise<DrainResult> {
+    for (let i = 0; i < workflowIds.length; i += 50) {
+      await Promise.all(workflowIds.slice(i, i + 50).map((id) => this.drainOne(id, deadline, into)));
+    }
+    return into;
+  }
+
+  private async drainOne(workflowId: string, deadline: number, into: DrainResult): Promise<void> {
+    const handle = this.client.workflow.getHandle(workflowId);
+    for (;;) {
+      const desc = await handle.describe();
+      if (desc.status.name !== 'RUNNING') {
+        into[await outcomeOf(handle, desc.status.name)]++;
+        return;
+      }
+      const state = await handle.query(runStateQuery).catch(() => 'running');
+      if (state === 'snoozed') {
+        into.snoozed++;
+        return;
+      }
+      if (Date.now() > deadline) {
+        into.notDrained.push(workflowId);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+async function outcomeOf(handle: WorkflowHandle, status: string): Promise<'success' | 'failure' | 'discard' | 'cancelled'> {
+  if (status === 'TERMINATED' || status === 'CANCELLED') return 'cancelled';
+  if (status === 'TIMED_OUT') return 'failure';
+  try {
+    const r = (await handle.result()) as RecordRunResult;
+    return r?.outcome === 'cancelled' ? 'cancelled' : 'success';
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FAILURE_TYPE.discard) return 'discard';
+    return 'failure';
+  }
+}
+
+/** A `TriggerClient` for an app: `createTriggerClient({ client, app }).runTrigger(ticket, 'Ticket.process')`. */
+export function createTriggerClient(deps: { client: Client; app: App }): TriggerClient {
+  return new TriggerClient(deps.client, deps.app);
+}

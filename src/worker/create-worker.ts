@@ -1,0 +1,139 @@
+/**
+ * One call to run an app's triggers: checks the definitions against the PrismaClient, registers
+ * the search attributes and the Schedules, and starts one Temporal Worker per task queue served.
+ */
+import type { Client } from '@temporalio/client';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createTriggerActivities } from '../../activities';
+import type { App } from '../definitions/define';
+import { TriggerError } from '../errors';
+import { verifyAgainstPrisma, type AnyPrismaClient } from '../prisma/model-meta';
+import { syncSchedules, type SyncReport } from '../schedules/sync-schedules';
+import { ensureSearchAttributes } from './search-attributes';
+import { workflowBundleFor } from './bundle';
+
+export interface TriggerWorkerOptions {
+  /** Connection for the workers (`NativeConnection.connect()`, or `env.nativeConnection` in tests). */
+  connection: NativeConnection;
+  /** Client for schedules and search attributes (`new Client({ connection })`, or `env.client`). */
+  client: Client;
+  /** The app's definitions (`defineApp`). */
+  app: App;
+  /** The application's own PrismaClient (any generated client, with any driver adapter). */
+  prisma: unknown;
+  /** Namespace. Default `client.options.namespace`. */
+  namespace?: string;
+  /** Task queues this process serves. Default: every queue the definitions use. */
+  taskQueues?: string[];
+  /**
+   * Fail when a definition's queue is not served by this process (AshOban's `require?`).
+   * Set false when other processes serve the other queues. Default true.
+   */
+  require?: boolean;
+  /** Register / update / remove the app's Schedules at boot. Default true. */
+  registerSchedules?: boolean;
+  /** Register this library's search attributes at boot (idempotent). Default true. */
+  registerSearchAttributes?: boolean;
+  /** Extra Temporal worker options (concurrency, identity, ...), for every queue. */
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle' | 'workflowsPath' | 'activities' | 'namespace'>>;
+  /** Warnings (explicit stable names missing, ...). Default `console.warn`. */
+  warn?: (message: string) => void;
+}
+
+export interface TriggerWorker {
+  workers: Worker[];
+  taskQueues: string[];
+  schedules: SyncReport | undefined;
+  warnings: string[];
+  /** Runs every worker until shutdown (Ctrl-C / SIGTERM, or `shutdown()`). */
+  run(): Promise<void>;
+  /** Runs the workers while `fnOrPromise` runs, then shuts them down. */
+  runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R>;
+  shutdown(): void;
+}
+
+/** Every task queue the app's definitions use. */
+export function appTaskQueues(app: App): string[] {
+  const queues = new Set<string>();
+  for (const t of app.triggers) {
+    queues.add(t.queue);
+    queues.add(t.schedulerQueue);
+  }
+  for (const a of app.scheduledActions) queues.add(a.queue);
+  return [...queues].sort();
+}
+
+/** Boot warnings: definitions relying on default stable names (renaming them would orphan runs). */
+export function nameWarnings(app: App): string[] {
+  const out: string[] = [];
+  for (const t of app.triggers) {
+    const missing = [!t.explicit.workflowType && `workflowType (default "${t.workflowType}")`, !t.explicit.schedulerWorkflowType && `schedulerWorkflowType (default "${t.schedulerWorkflowType}")`].filter(Boolean);
+    if (missing.length) out.push(`${t.id}: no explicit ${missing.join(' and ')}; renaming the resource or trigger would orphan its runs. Run \`npm run cli -- set-default-names <file>\` to write the defaults into your definitions.`);
+  }
+  for (const a of app.scheduledActions) {
+    if (!a.explicit.workflowType) out.push(`${a.id}: no explicit workflowType (default "${a.workflowType}"); renaming it would orphan its runs. Run \`npm run cli -- set-default-names <file>\`.`);
+  }
+  return out;
+}
+
+export async function createTriggerWorker(options: TriggerWorkerOptions): Promise<TriggerWorker> {
+  const { app, client } = options;
+  const prisma = options.prisma as AnyPrismaClient;
+  const namespace = options.namespace ?? client.options.namespace;
+  const all = appTaskQueues(app);
+  const taskQueues = options.taskQueues ?? all;
+  if (options.require ?? true) {
+    const unserved = all.filter((q) => !taskQueues.includes(q));
+    if (unserved.length) {
+      throw new TriggerError(
+        'QUEUE_NOT_SERVED',
+        `The definitions use task queues this worker does not serve: ${unserved.join(', ')}. ` +
+          `Add them to taskQueues, or pass require: false when other processes serve them.`,
+      );
+    }
+  }
+  const warn = options.warn ?? ((m: string) => console.warn(`[prisma-temporal-triggers] ${m}`));
+  const warnings = nameWarnings(app);
+  warnings.forEach(warn);
+
+  await verifyAgainstPrisma(prisma, app.resources);
+  if (options.registerSearchAttributes ?? true) await ensureSearchAttributes(client, namespace);
+  const schedules = (options.registerSchedules ?? true) ? await syncSchedules(client, app) : undefined;
+
+  const workflowBundle = await workflowBundleFor(app);
+  const activities = createTriggerActivities({ app, prisma });
+  const workers = await Promise.all(
+    taskQueues.map((taskQueue) =>
+      Worker.create({
+        ...options.workerOptions,
+        connection: options.connection,
+        namespace,
+        taskQueue,
+        workflowBundle,
+        activities,
+      }),
+    ),
+  );
+  return {
+    workers,
+    taskQueues,
+    schedules,
+    warnings,
+    async run() {
+      await Promise.all(workers.map((w) => w.run()));
+    },
+    async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+      const work = typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise;
+      const running = Promise.all(workers.map((w) => w.run()));
+      try {
+        return await work;
+      } finally {
+        for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+        await running;
+      }
+    },
+    shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Primary keys as they travel through Temporal (JSON): values tagged so BigInt, Date and Decimal
+ * survive, plus the deterministic record id and per-record workflow id. Pure: used by workflows,
+ * activities and clients alike.
+ */
+
+export type EncodedValue = string | number | boolean | { $bigint: string } | { $date: string } | { $decimal: string };
+export type EncodedKey = Record<string, EncodedValue>;
+
+export function encodeValue(v: unknown): EncodedValue {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  if (typeof v === 'bigint') return { $bigint: v.toString() };
+  if (v instanceof Date) return { $date: v.toISOString() };
+  if (v !== null && typeof v === 'object' && typeof (v as { toFixed?: unknown }).toFixed === 'function' && (v as object).constructor?.name === 'Decimal') {
+    return { $decimal: String(v) };
+  }
+  throw new TypeError(`cannot use ${v === null ? 'null' : typeof v} as a primary key value`);
+}
+
+export function decodeValue(v: EncodedValue): unknown {
+  if (typeof v !== 'object') return v;
+  if ('$bigint' in v) return BigInt(v.$bigint);
+  if ('$date' in v) return new Date(v.$date);
+  return v.$decimal;
+}
+
+export function encodeKey(record: Record<string, unknown>, fields: readonly string[]): EncodedKey {
+  const out: EncodedKey = {};
+  for (const f of fields) {
+    if (!(f in record) || record[f] === undefined || record[f] === null) throw new TypeError(`record has no value for primary key field "${f}"`);
+    out[f] = encodeValue(record[f]);
+  }
+  return out;
+}
+
+export function decodeKey(key: EncodedKey): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(key)) out[k] = decodeValue(v);
+  return out;
+}
+
+function plain(v: EncodedValue): string {
+  if (typeof v !== 'object') return String(v);
+  if ('$bigint' in v) return v.$bigint;
+  if ('$date' in v) return v.$date;
+  return v.$decimal;
+}
+
+/** `42` for a single key; `acme,42` for a compound one (each part URI-escaped). */
+export function recordIdOf(key: EncodedKey, fields: readonly string[]): string {
+  if (fields.length === 1) return plain(key[fields[0]!]!);
+  return fields.map((f) => encodeURIComponent(plain(key[f]!))).join(',');
+}
+
+/** 64-bit FNV-1a as 16 hex characters: a short, deterministic fingerprint. */
+export function fingerprint(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    h ^= BigInt(text.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+/** JSON with sorted object keys, so equal values always give equal text. */
+export function stableStringify(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+const MAX_ID = 255;
+
+/**
+ * The per-record workflow id: `<workflowType>/<tenant or ->/<recordId>`, plus `/<fingerprint>` of
+ * the uniqueness arguments when there are any. At most 255 characters (longer ids are shortened
+ * with a fingerprint of the full id).
+ */
+export function recordWorkflowId(workflowType: string, tenant: string | null | undefined, recordId: string, uniqueArgs?: Record<string, unknown>): string {
+  const hasArgs = uniqueArgs !== undefined && Object.keys(uniqueArgs).length > 0;
+  const id = `${workflowType}/${tenant ?? '-'}/${recordId}${hasArgs ? `/${fingerprint(stableStringify(uniqueArgs))}` : ''}`;
+  if (id.length <= MAX_ID) return id;
+  return `${id.slice(0, MAX_ID - 18)}~${fingerprint(id)}`;
+}

@@ -1,0 +1,114 @@
+/**
+ * The per-record workflow (one run per record and trigger). Each attempt is one activity that, in
+ * ONE database transaction, re-reads the record with the trigger's `where`, locks it, runs the
+ * action and commits. Retries, backoff and snooze are durable timers here, so they survive worker
+ * and server restarts; a snooze does not use an attempt.
+ */
+import { ApplicationFailure, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { exponentialBackoffSeconds } from './backoff';
+import { runStateQuery } from './messages';
+import { TriggerOutcome } from './search-attributes';
+import { FAILURE_TYPE, type AttemptOutcome, type RecordRunInput, type RecordRunResult, type RunActionInput, type TriggerActivityFns } from './types';
+
+const HEARTBEAT_TIMEOUT = '30 seconds';
+const NO_TIMEOUT = '3650 days';
+
+export function attemptActivities(timeoutMs: number | null): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction'> {
+  return proxyActivities<TriggerActivityFns>({
+    startToCloseTimeout: timeoutMs ?? NO_TIMEOUT,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    // Attempts are counted by the workflow (a snooze is not an attempt), so the activity runs once.
+    retry: { maximumAttempts: 1 },
+  });
+}
+
+/** Runs one attempt; an activity that did not return (timeout, crashed worker) is an error attempt. */
+export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: number): Promise<AttemptOutcome> {
+  try {
+    return await call();
+  } catch (err) {
+    const e = err as { message?: string; cause?: { message?: string; name?: string } };
+    const message = e.cause?.message ? `${e.message ?? 'activity failed'}: ${e.cause.message}` : (e.message ?? String(err));
+    return { status: 'error', error: { name: e.cause?.name ?? 'ActivityFailure', message }, backoffSeconds: exponentialBackoffSeconds(attemptNo) };
+  }
+}
+
+export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunResult> {
+  const { plan } = input;
+  const info = workflowInfo();
+  let state = 'running';
+  setHandler(runStateQuery, () => state);
+  const setState = (next: string, outcome?: string): void => {
+    state = next;
+    upsertSearchAttributes([{ key: TriggerOutcome, value: outcome ?? next }]);
+  };
+  const acts = attemptActivities(plan.timeoutMs);
+  const base: Omit<RunActionInput, 'attempt'> = {
+    triggerId: plan.triggerId,
+    key: input.key,
+    tenant: input.tenant,
+    actionArguments: input.actionArguments,
+    metadata: input.metadata,
+    actor: input.actor,
+    maxAttempts: plan.maxAttempts,
+    workflowId: info.workflowId,
+  };
+  let attemptNo = 1;
+  let snoozes = 0;
+  const finish = (outcome: RecordRunResult['outcome'], extra: Partial<RecordRunResult> = {}): RecordRunResult => {
+    setState(outcome);
+    const result: RecordRunResult = { outcome, attempts: attemptNo, snoozes, ...extra };
+    if (outcome === 'failure' || outcome === 'discard') {
+      throw ApplicationFailure.create({
+        type: FAILURE_TYPE[outcome],
+        message: `${plan.triggerId} ${outcome} for record ${input.recordId} after ${attemptNo} attempt(s): ${extra.error?.message ?? ''}`,
+        nonRetryable: true,
+        details: [result],
+      });
+    }
+    return result;
+  };
+  const snoozeFor = async (seconds: number): Promise<void> => {
+    snoozes++;
+    if (plan.debug) log.debug('snoozed', { trigger: plan.triggerId, record: input.recordId, seconds });
+    setState('snoozed');
+    await sleep(Math.max(1, Math.round(seconds * 1000)));
+    setState('running');
+  };
+
+  for (;;) {
+    const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo);
+    if (out.status === 'success') return finish('success');
+    if (out.status === 'no-longer-applies') {
+      if (plan.debug) log.debug('trigger no longer applies', { trigger: plan.triggerId, record: input.recordId });
+      return finish('cancelled', { reason: out.reason });
+    }
+    if (out.status === 'cancel') return finish('cancelled', { reason: out.reason });
+    if (out.status === 'snooze') {
+      await snoozeFor(out.seconds);
+      continue;
+    }
+    // an error
+    const last = attemptNo >= plan.maxAttempts;
+    if (!last) {
+      if (plan.logErrors) log.warn(`Error occurred for ${plan.resource} ${input.recordId} on ${plan.triggerId} (attempt ${attemptNo}/${plan.maxAttempts}): ${out.error.message}`);
+      state = 'backoff';
+      await sleep(Math.max(1, Math.round(out.backoffSeconds * 1000)));
+      state = 'running';
+      attemptNo++;
+      continue;
+    }
+    if (plan.logFinalError) log.error(`Error occurred for ${plan.resource} ${input.recordId} on ${plan.triggerId} (final attempt ${attemptNo}/${plan.maxAttempts}): ${out.error.message}`);
+    if (!plan.hasOnError) return finish('failure', { error: out.error });
+    const handled = await attempt(() => acts.pttRunOnError({ ...base, attempt: attemptNo, error: out.error }), attemptNo);
+    if (handled.status === 'success') return finish(plan.onErrorFailsJob ? 'discard' : 'success', { error: out.error });
+    if (handled.status === 'no-longer-applies' || handled.status === 'cancel') return finish('cancelled', { reason: handled.reason, error: out.error });
+    if (handled.status === 'snooze') {
+      // AshOban re-runs the whole final attempt after a snooze from the error handler.
+      await snoozeFor(handled.seconds);
+      continue;
+    }
+    log.error(`Error handler failed for ${plan.resource} ${input.recordId} on ${plan.triggerId}: ${handled.error.message}`);
+    return finish('failure', { error: handled.error, reason: `onError failed after: ${out.error.message}` });
+  }
+}

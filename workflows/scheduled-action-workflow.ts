@@ -1,0 +1,70 @@
+/**
+ * The scheduled-action workflow: runs the action (told whether this is the last attempt),
+ * retrying up to `maxAttempts` with backoff; snooze and cancel work as in triggers.
+ */
+import { ApplicationFailure, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { runStateQuery } from './messages';
+import { attempt, attemptActivities } from './record-workflow';
+import { TriggerOutcome } from './search-attributes';
+import { FAILURE_TYPE, type ScheduledActionInput, type ScheduledActionResult } from './types';
+
+export async function scheduledActionWorkflow(input: ScheduledActionInput): Promise<ScheduledActionResult> {
+  const info = workflowInfo();
+  const scheduledAt = info.startTime.getTime();
+  let state = 'running';
+  setHandler(runStateQuery, () => state);
+  const setState = (next: string): void => {
+    state = next;
+    upsertSearchAttributes([{ key: TriggerOutcome, value: next }]);
+  };
+  const acts = attemptActivities(input.timeoutMs);
+  let attemptNo = 1;
+  let snoozes = 0;
+  for (;;) {
+    const out = await attempt(
+      () =>
+        acts.pttRunScheduledAction({
+          actionId: input.actionId,
+          tenant: input.tenant ?? null,
+          actionArguments: input.actionArguments ?? {},
+          actor: input.actor,
+          attempt: attemptNo,
+          maxAttempts: input.maxAttempts,
+          workflowId: info.workflowId,
+          scheduledAt,
+        }),
+      attemptNo,
+    );
+    if (out.status === 'success') {
+      setState('success');
+      return { outcome: 'success', attempts: attemptNo, snoozes };
+    }
+    if (out.status === 'cancel' || out.status === 'no-longer-applies') {
+      setState('cancelled');
+      return { outcome: 'cancelled', attempts: attemptNo, snoozes, reason: out.reason };
+    }
+    if (out.status === 'snooze') {
+      snoozes++;
+      setState('snoozed');
+      await sleep(Math.max(1, Math.round(out.seconds * 1000)));
+      setState('running');
+      continue;
+    }
+    if (attemptNo < input.maxAttempts) {
+      log.warn(`Scheduled action ${input.actionId} failed (attempt ${attemptNo}/${input.maxAttempts}): ${out.error.message}`);
+      state = 'backoff';
+      await sleep(Math.max(1, Math.round(out.backoffSeconds * 1000)));
+      state = 'running';
+      attemptNo++;
+      continue;
+    }
+    setState('failure');
+    const result: ScheduledActionResult = { outcome: 'failure', attempts: attemptNo, snoozes, error: out.error };
+    throw ApplicationFailure.create({
+      type: FAILURE_TYPE.failure,
+      message: `${input.actionId} failed after ${attemptNo} attempt(s): ${out.error.message}`,
+      nonRetryable: true,
+      details: [result],
+    });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The scheduler workflow (one per tick of a trigger's Schedule, or per `schedule()` call). Pages
+ * through the matching records by keyset pagination and starts one per-record workflow each, with
+ * a deterministic id and parent-close policy ABANDON. A record with a run in flight is skipped.
+ * Continue-as-new keeps the history small and the pending children under the server's limit.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { continueAsNew, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { recordRun, recordSearchAttributes } from './record-run';
+import type { SchedulerInput, SchedulerResult, SchedulerStats, TriggerActivityFns } from './types';
+
+/** Children started per workflow run before continuing as new (server limit: 2000 pending). */
+const CHILDREN_PER_RUN = 1500;
+/** Continue as new well before the history limits (51,200 events / 50 MiB). */
+const HISTORY_EVENTS_PER_RUN = 9000;
+const MAX_COLLECTED = 20000;
+
+export async function schedulerWorkflow(input: SchedulerInput): Promise<SchedulerResult> {
+  const now = input.now ?? Date.now();
+  const tenant = input.tenant ?? null;
+  const stats: SchedulerStats = { read: 0, started: 0, skipped: 0, pages: 0, runs: 0, ...input.stats };
+  stats.runs++;
+  const collected = input.collect ? [...(input.collected ?? [])] : undefined;
+  let collectTruncated = false;
+  const { pttFindRecords } = proxyActivities<TriggerActivityFns>({
+    startToCloseTimeout: '10 minutes',
+    retry: { maximumAttempts: input.maxAttempts, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
+  let cursor: unknown = input.cursor ?? null;
+  let startedThisRun = 0;
+
+  for (;;) {
+    const page = await pttFindRecords({ triggerId: input.triggerId, tenant, cursor, now, alreadyRead: stats.read });
+    stats.pages++;
+    stats.read += page.records.length;
+    const { plan } = page;
+    await Promise.all(
+      page.records.map(async (rec) => {
+        const run = recordRun(plan, rec, tenant, input.actionArguments ?? {}, input.actor);
+        try {
+          await startChild(plan.workflowType, {
+            workflowId: run.workflowId,
+            taskQueue: plan.taskQueue,
+            args: [run.input],
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            workflowIdReusePolicy: plan.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+            typedSearchAttributes: recordSearchAttributes(plan, rec.recordId, tenant),
+          });
+          stats.started++;
+          if (collected) {
+            if (collected.length < MAX_COLLECTED) collected.push(run.workflowId);
+            else collectTruncated = true;
+          }
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          stats.skipped++;
+        }
+      }),
+    );
+    startedThisRun += page.records.length;
+    cursor = page.cursor;
+    if (page.done) break;
+    const current = workflowInfo();
+    if (startedThisRun + page.records.length > CHILDREN_PER_RUN || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
+      // Every startChild above has resolved (the children exist), so ABANDON keeps them running.
+      await continueAsNew<typeof schedulerWorkflow>({ ...input, now, cursor, stats, collected });
+    }
+  }
+  log.info(`Scheduled ${stats.started} runs for ${input.triggerId} (${stats.skipped} in flight, ${stats.read} read, ${stats.runs} workflow runs)`);
+  return { ...stats, ...(collected ? { collected, collectTruncated } : {}) };
+}

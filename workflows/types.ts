@@ -1,0 +1,166 @@
+/** Inputs and results of this library's workflows and activities (plain JSON). */
+import type { EncodedKey } from './primary-key';
+
+export interface SerializedErrorData {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+/** What a per-record run needs to know of its trigger (resolved from the definitions when built). */
+export interface RecordPlan {
+  owner: string;
+  triggerId: string;
+  resource: string;
+  workflowType: string;
+  taskQueue: string;
+  maxAttempts: number;
+  /** Per-attempt timeout in ms; null = none (crashes are detected by heartbeat). */
+  timeoutMs: number | null;
+  triggerOnce: boolean;
+  hasOnError: boolean;
+  onErrorFailsJob: boolean;
+  logErrors: boolean;
+  logFinalError: boolean;
+  debug: boolean;
+}
+
+export interface RecordRunInput {
+  plan: RecordPlan;
+  key: EncodedKey;
+  recordId: string;
+  tenant: string | null;
+  actionArguments: Record<string, unknown>;
+  metadata?: unknown;
+  actor?: unknown;
+}
+
+export type RunOutcome = 'success' | 'failure' | 'discard' | 'cancelled';
+
+export interface RecordRunResult {
+  outcome: RunOutcome;
+  attempts: number;
+  snoozes: number;
+  reason?: string;
+  error?: SerializedErrorData;
+}
+
+/** Result of one attempt of an action (trigger, on-error or scheduled action). */
+export type AttemptOutcome =
+  | { status: 'success' }
+  | { status: 'snooze'; seconds: number }
+  | { status: 'cancel'; reason: string }
+  | { status: 'no-longer-applies'; reason: string }
+  | { status: 'error'; error: SerializedErrorData; backoffSeconds: number };
+
+export interface SchedulerInput {
+  owner: string;
+  triggerId: string;
+  /** Attempts of each record query. */
+  maxAttempts: number;
+  tenant?: string | null;
+  /** The tick's time (ms), fixed across continue-as-new so `where` functions see one `now`. */
+  now?: number;
+  cursor?: unknown;
+  stats?: SchedulerStats;
+  /** Return the ids of the runs started (for draining in tests). */
+  collect?: boolean;
+  collected?: string[];
+  actionArguments?: Record<string, unknown>;
+  actor?: unknown;
+}
+
+export interface SchedulerStats {
+  /** Records read from the database. */
+  read: number;
+  /** Runs started. */
+  started: number;
+  /** Records skipped because a run for them is in flight (or, with triggerOnce, completed). */
+  skipped: number;
+  pages: number;
+  /** Workflow runs this tick took (continue-as-new). */
+  runs: number;
+}
+
+export interface SchedulerResult extends SchedulerStats {
+  collected?: string[];
+  collectTruncated?: boolean;
+}
+
+export interface FoundRecord {
+  key: EncodedKey;
+  recordId: string;
+  metadata?: unknown;
+  extraArgs?: Record<string, unknown>;
+}
+
+export interface FindRecordsInput {
+  triggerId: string;
+  tenant: string | null;
+  cursor: unknown;
+  now: number;
+  /** Records this tick has read so far (for `recordLimit`). */
+  alreadyRead: number;
+}
+
+export interface FindRecordsResult {
+  plan: RecordPlan;
+  records: FoundRecord[];
+  cursor: unknown;
+  /** No more records this tick (last page, or `recordLimit` reached). */
+  done: boolean;
+}
+
+export interface RunActionInput {
+  triggerId: string;
+  key: EncodedKey;
+  tenant: string | null;
+  actionArguments: Record<string, unknown>;
+  metadata?: unknown;
+  actor?: unknown;
+  attempt: number;
+  maxAttempts: number;
+  workflowId: string;
+  error?: SerializedErrorData;
+}
+
+export interface ScheduledActionInput {
+  owner: string;
+  actionId: string;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  tenant?: string | null;
+  actionArguments?: Record<string, unknown>;
+  actor?: unknown;
+}
+
+export interface ScheduledActionResult {
+  outcome: RunOutcome;
+  attempts: number;
+  snoozes: number;
+  reason?: string;
+  error?: SerializedErrorData;
+}
+
+export interface RunScheduledActionInput {
+  actionId: string;
+  tenant: string | null;
+  actionArguments: Record<string, unknown>;
+  actor?: unknown;
+  attempt: number;
+  maxAttempts: number;
+  workflowId: string;
+  scheduledAt: number;
+}
+
+/** The activities the workflows call (implemented in activities/). */
+export interface TriggerActivityFns {
+  pttFindRecords(input: FindRecordsInput): Promise<FindRecordsResult>;
+  pttRunAction(input: RunActionInput): Promise<AttemptOutcome>;
+  pttRunOnError(input: RunActionInput): Promise<AttemptOutcome>;
+  pttRunScheduledAction(input: RunScheduledActionInput): Promise<AttemptOutcome>;
+}
+
+/** Failure types of runs that end failed (`ApplicationFailure.type`). */
+export const FAILURE_TYPE = { failure: 'TriggerRunFailed', discard: 'TriggerRunDiscarded' } as const;
