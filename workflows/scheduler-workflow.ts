@@ -61,7 +61,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     cursor = page.cursor;
     if (page.done) break;
     const current = workflowInfo();
-    if (startedThisRun + page.records.length > CHILDREN_PER_RUN || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
+    if (startedThisRun + page.records.length > Math.min(input.childrenPerRun ?? CHILDREN_PER_RUN, CHILDREN_PER_RUN) || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
       // Every startChild above has resolved (the children exist), so ABANDON keeps them running.
       await continueAsNew<typeof schedulerWorkflow>({ ...input, now, cursor, stats, collected });
     }

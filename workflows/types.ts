@@ -64,6 +64,8 @@ export interface SchedulerInput {
   now?: number;
   cursor?: unknown;
   stats?: SchedulerStats;
+  /** Runs started per workflow run before continue-as-new (default 1500; under the 2000 pending-child limit). */
+  childrenPerRun?: number;
   /** Return the ids of the runs started (for draining in tests). */
   collect?: boolean;
   collected?: string[];

@@ -78,6 +78,8 @@ export interface ScheduleOptions {
   tenant?: string | null;
   /** Return the ids of the runs the scheduler starts (used by draining). */
   collect?: boolean;
+  /** Scheduler tuning: runs started per workflow run before continue-as-new (default 1500). */
+  childrenPerRun?: number;
 }
 
 export const emptyDrainResult = (): DrainResult => ({ success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0, notDrained: [] });
@@ -161,7 +163,7 @@ export class TriggerClient {
       return this.client.workflow.start(def.schedulerWorkflowType, {
         workflowId: id,
         taskQueue: def.schedulerQueue,
-        args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, collect: opts.collect })],
+        args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, collect: opts.collect, childrenPerRun: opts.childrenPerRun })],
         typedSearchAttributes: [
           { key: TriggerOwner, value: this.app.name },
           { key: TriggerKind, value: 'scheduler' },
