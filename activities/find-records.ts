@@ -2,7 +2,7 @@
 import { log } from '@temporalio/activity';
 import type { App, Trigger } from '../src/definitions/define';
 import { afterCursorWhere, cursorOf, orderFor, type Cursor } from '../src/prisma/keyset';
-import type { AnyPrismaClient } from '../src/prisma/model-meta';
+import { nullableFields, type AnyPrismaClient } from '../src/prisma/model-meta';
 import { recordPlan } from '../src/runtime/plan';
 import { encodeKey, recordIdOf } from '../workflows/primary-key';
 import type { FindRecordsInput, FindRecordsResult, FoundRecord } from '../workflows/types';
@@ -21,7 +21,8 @@ export async function findRecords(app: App, prisma: AnyPrismaClient, input: Find
     return { plan, records: [], cursor: input.cursor, done: true };
   }
   const pk = t.resource.primaryKey;
-  const order = orderFor(t.sort, pk);
+  const nullable = t.sort ? await nullableFields(prisma, t.resource) : new Set<string>();
+  const order = orderFor(t.sort, pk).map((o) => ({ ...o, nullable: nullable.has(o.field) && !pk.includes(o.field) }));
   const pageSize = t.streamBatchSize ?? DEFAULT_PAGE_SIZE;
   const remaining = t.recordLimit === undefined ? Infinity : t.recordLimit - input.alreadyRead;
   const take = Math.min(pageSize, remaining);

@@ -8,6 +8,8 @@ import { decodeValue, encodeValue, type EncodedValue } from '../../workflows/pri
 export interface OrderTerm {
   field: string;
   dir: 'asc' | 'desc';
+  /** The column may hold NULL (Prisma rejects null filters on required fields). */
+  nullable?: boolean;
 }
 
 export type SortOption = Record<string, 'asc' | 'desc'> | Record<string, 'asc' | 'desc'>[] | undefined;
@@ -36,7 +38,8 @@ export function afterCursorWhere(order: readonly OrderTerm[], cursor: Cursor): R
     const v = raw === null ? null : decodeValue(raw);
     let after: Record<string, unknown> | undefined;
     if (v === null) after = term.dir === 'desc' ? { [term.field]: { not: null } } : undefined;
-    else after = term.dir === 'asc' ? { OR: [{ [term.field]: { gt: v } }, { [term.field]: null }] } : { [term.field]: { lt: v } };
+    else if (term.dir === 'desc') after = { [term.field]: { lt: v } };
+    else after = term.nullable ? { OR: [{ [term.field]: { gt: v } }, { [term.field]: null }] } : { [term.field]: { gt: v } };
     if (!after) continue;
     const prefix = order.slice(0, i).map((p, j) => {
       const pr = cursor[j] ?? null;

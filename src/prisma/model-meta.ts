@@ -33,6 +33,30 @@ export function runtimeModels(prisma: AnyPrismaClient): Record<string, RuntimeMo
 const ORDERABLE = new Set(['Int', 'BigInt', 'Float', 'Decimal', 'String', 'DateTime']);
 const WHERE_OPERATORS = new Set(['AND', 'OR', 'NOT']);
 
+const nullableCache = new WeakMap<object, Map<string, Promise<Set<string>>>>();
+
+/** Fields of the resource whose columns may hold NULL (read from information_schema once). */
+export function nullableFields(prisma: AnyPrismaClient, resource: Resource): Promise<Set<string>> {
+  let perClient = nullableCache.get(prisma);
+  if (!perClient) nullableCache.set(prisma, (perClient = new Map()));
+  let found = perClient.get(resource.model);
+  if (!found) {
+    const model = runtimeModels(prisma)?.[resource.model];
+    const table = resource.table ?? model?.dbName ?? resource.model;
+    const schema = resource.schema ?? model?.schema ?? undefined;
+    const sql = `SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND is_nullable = 'YES'${schema ? ' AND table_schema = $2' : ' AND table_schema = ANY(current_schemas(false))'}`;
+    found = (prisma.$queryRawUnsafe(sql, ...(schema ? [table, schema] : [table])) as Promise<{ column_name: string }[]>).then((rows) => {
+      const columns = new Set(rows.map((r) => r.column_name));
+      const fields = new Set<string>();
+      for (const f of model?.fields ?? []) if (columns.has(resource.columns[f.name] ?? f.name)) fields.add(f.name);
+      return fields;
+    });
+    found.catch(() => perClient!.delete(resource.model));
+    perClient.set(resource.model, found);
+  }
+  return found;
+}
+
 function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
