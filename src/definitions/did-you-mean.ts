@@ -27,6 +27,11 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   }
   const limit = Math.max(2, Math.floor(word.length / 3));
   if (best !== undefined && bestDistance <= limit) return best;
+  // an abbreviation: `prio` for `priority`
+  if (word.length >= 3) {
+    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(word.toLowerCase()));
+    if (prefixed.length === 1) return prefixed[0];
+  }
   // snake_case / kebab-case spelling of a camelCase option (AshOban users: max_attempts, lock_for_update?)
   const camel = word.replace(/\?$/, '').replace(/[_-]([a-z])/g, (_, ch: string) => ch.toUpperCase());
   return candidates.find((c) => c.toLowerCase() === camel.toLowerCase());

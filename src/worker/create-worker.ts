@@ -76,10 +76,34 @@ export function nameWarnings(app: App): string[] {
   return out;
 }
 
-export async function createTriggerWorker(options: TriggerWorkerOptions): Promise<TriggerWorker> {
+export type BootOptions = Pick<TriggerWorkerOptions, 'client' | 'app' | 'prisma' | 'namespace' | 'registerSchedules' | 'registerSearchAttributes' | 'warn'>;
+
+export interface BootReport {
+  schedules: SyncReport | undefined;
+  warnings: string[];
+}
+
+/**
+ * The boot steps without starting workers (also run by `createTriggerWorker`): checks the
+ * definitions against the PrismaClient, registers the search attributes, reconciles the Schedules.
+ * Use it from a deploy step when workers run elsewhere.
+ */
+export async function bootTriggers(options: BootOptions): Promise<BootReport> {
   const { app, client } = options;
-  const prisma = options.prisma as AnyPrismaClient;
   const namespace = options.namespace ?? client.options.namespace;
+  const warn = options.warn ?? ((m: string) => console.warn(`[prisma-temporal-triggers] ${m}`));
+  const warnings = nameWarnings(app);
+  warnings.forEach(warn);
+  await verifyAgainstPrisma(options.prisma as AnyPrismaClient, app.resources);
+  if (options.registerSearchAttributes ?? true) await ensureSearchAttributes(client, namespace);
+  const schedules = (options.registerSchedules ?? true) ? await syncSchedules(client, app) : undefined;
+  return { schedules, warnings };
+}
+
+export async function createTriggerWorker(options: TriggerWorkerOptions): Promise<TriggerWorker> {
+  const { app } = options;
+  const prisma = options.prisma as AnyPrismaClient;
+  const namespace = options.namespace ?? options.client.options.namespace;
   const all = appTaskQueues(app);
   const taskQueues = options.taskQueues ?? all;
   if (options.require ?? true) {
@@ -92,13 +116,7 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
       );
     }
   }
-  const warn = options.warn ?? ((m: string) => console.warn(`[prisma-temporal-triggers] ${m}`));
-  const warnings = nameWarnings(app);
-  warnings.forEach(warn);
-
-  await verifyAgainstPrisma(prisma, app.resources);
-  if (options.registerSearchAttributes ?? true) await ensureSearchAttributes(client, namespace);
-  const schedules = (options.registerSchedules ?? true) ? await syncSchedules(client, app) : undefined;
+  const { schedules, warnings } = await bootTriggers(options);
 
   const workflowBundle = await workflowBundleFor(app);
   const activities = createTriggerActivities({ app, prisma });

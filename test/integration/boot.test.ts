@@ -1,0 +1,141 @@
+/**
+ * Worker boot: Schedules created / updated / paused / removed to match the definitions, tagged so
+ * only this app's are touched, idempotent; queue checks (require); checks against the PrismaClient.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { bootTriggers, createTriggerWorker, defineApp, defineResource, DefinitionError, searchAttributes, TriggerError, type App } from '../../src';
+import { testContext, uniqueName, uniqueResource } from '../helpers/engine';
+
+let ctx: Awaited<ReturnType<typeof testContext>>;
+before(async () => {
+  ctx = await testContext('boot');
+});
+after(async () => {
+  await ctx?.close();
+});
+
+function appV(tag: string, version: { cron?: string; state?: 'active' | 'paused' | 'deleted'; withReport?: boolean }): App {
+  return defineApp({
+    name: tag,
+    resources: [
+      uniqueResource(tag, {
+        model: 'Ticket',
+        triggers: {
+          process: { where: { status: 'open' }, action: { update: { status: 'processed' } }, schedulerCron: version.cron ?? '*/5 * * * *', state: version.state ?? 'active' },
+          onDemand: { where: { status: 'open' }, action: { update: { status: 'processed' } }, schedulerCron: false },
+        },
+        scheduledActions: version.withReport === false ? {} : { report: { cron: '0 3 * * *', action: async () => {} } },
+      }),
+    ],
+  });
+}
+
+async function boot(app: App) {
+  return (await bootTriggers({ client: ctx.env.client, app, prisma: ctx.prisma, warn: () => {} })).schedules!;
+}
+
+const sid = (tag: string, name: string) => `ptt:${tag}.Ticket.${name}`;
+
+test('boot creates a Schedule per trigger with a scheduler and per scheduled action, tagged with the owner', async () => {
+  const tag = uniqueName('boot');
+  const report = await boot(appV(tag, {}));
+  assert.deepEqual(report.created.sort(), [sid(tag, 'process.scheduler'), sid(tag, 'report')].sort());
+  const desc = await ctx.env.client.schedule.getHandle(sid(tag, 'process.scheduler')).describe();
+  assert.ok((desc.spec.calendars ?? []).length > 0);
+  assert.equal(desc.action.type, 'startWorkflow');
+  assert.equal(desc.action.type === 'startWorkflow' && desc.action.workflowType, `${tag}.Ticket.process.scheduler`);
+  assert.equal(desc.action.type === 'startWorkflow' && desc.action.taskQueue, `${tag}-process`);
+  assert.equal(desc.typedSearchAttributes.get(searchAttributes.TriggerOwner), tag);
+  assert.equal(desc.state.paused, false);
+  await assert.rejects(ctx.env.client.schedule.getHandle(sid(tag, 'onDemand.scheduler')).describe(), ScheduleNotFoundError);
+
+  const again = await boot(appV(tag, {}));
+  assert.deepEqual(again.created, []);
+  assert.deepEqual(again.updated, []);
+  assert.deepEqual(again.deleted, []);
+  assert.equal(again.unchanged.length, 2, 'booting twice changes nothing');
+
+  const changed = await boot(appV(tag, { cron: '*/10 * * * *' }));
+  assert.deepEqual(changed.updated, [sid(tag, 'process.scheduler')]);
+
+  const paused = await boot(appV(tag, { cron: '*/10 * * * *', state: 'paused' }));
+  assert.deepEqual(paused.updated, [sid(tag, 'process.scheduler')]);
+  assert.equal((await ctx.env.client.schedule.getHandle(sid(tag, 'process.scheduler')).describe()).state.paused, true);
+
+  const resumed = await boot(appV(tag, { cron: '*/10 * * * *' }));
+  assert.deepEqual(resumed.updated, [sid(tag, 'process.scheduler')]);
+  assert.equal((await ctx.env.client.schedule.getHandle(sid(tag, 'process.scheduler')).describe()).state.paused, false);
+
+  const deleted = await boot(appV(tag, { state: 'deleted' }));
+  assert.ok(deleted.deleted.includes(sid(tag, 'process.scheduler')));
+  await assert.rejects(ctx.env.client.schedule.getHandle(sid(tag, 'process.scheduler')).describe(), ScheduleNotFoundError);
+
+  // a definition that is gone: its schedule is removed (the listing is eventually consistent)
+  let removed = false;
+  for (let i = 0; i < 40 && !removed; i++) {
+    const r = await boot(appV(tag, { state: 'deleted', withReport: false }));
+    removed = r.deleted.includes(sid(tag, 'report'));
+    if (!removed) await new Promise((res) => setTimeout(res, 250));
+  }
+  assert.ok(removed, 'the removed scheduled action lost its schedule');
+  await assert.rejects(ctx.env.client.schedule.getHandle(sid(tag, 'report')).describe(), ScheduleNotFoundError);
+});
+
+test("another app's schedules are never touched", async () => {
+  const a = uniqueName('boota');
+  const b = uniqueName('bootb');
+  await boot(appV(a, {}));
+  await new Promise((r) => setTimeout(r, 1500)); // let visibility list a's schedules
+  await boot(appV(b, {}));
+  const desc = await ctx.env.client.schedule.getHandle(sid(a, 'process.scheduler')).describe();
+  assert.equal(desc.typedSearchAttributes.get(searchAttributes.TriggerOwner), a);
+});
+
+test('require: a definition whose queue this worker does not serve is an error (unless require: false)', async () => {
+  const tag = uniqueName('req');
+  const app = appV(tag, {});
+  await assert.rejects(
+    createTriggerWorker({ connection: ctx.env.nativeConnection, client: ctx.env.client, app, prisma: ctx.prisma, taskQueues: [`${tag}-process`], registerSchedules: false, warn: () => {} }),
+    (err: unknown) => err instanceof TriggerError && err.code === 'QUEUE_NOT_SERVED' && err.message.includes(`${tag}-onDemand`) && /require: false/.test(err.message),
+  );
+  const w = await createTriggerWorker({
+    connection: ctx.env.nativeConnection,
+    client: ctx.env.client,
+    app,
+    prisma: ctx.prisma,
+    taskQueues: [`${tag}-process`],
+    require: false,
+    registerSchedules: false,
+    warn: () => {},
+  });
+  assert.deepEqual(w.taskQueues, [`${tag}-process`]);
+  await w.runUntil(async () => {});
+});
+
+test('boot checks the definitions against the PrismaClient: unknown model, where field, sort field', async () => {
+  const mk = (def: Parameters<typeof defineResource>[0]) => defineApp({ name: uniqueName('chk'), resources: [defineResource(def)] });
+  const bootErr = async (app: App, pattern: RegExp) =>
+    assert.rejects(
+      bootTriggers({ client: ctx.env.client, app, prisma: ctx.prisma, registerSchedules: false, warn: () => {} }),
+      (err: unknown) => err instanceof DefinitionError && pattern.test(err.message),
+    );
+  await bootErr(mk({ model: 'Tiket', triggers: { t: { action: { delete: true } } } }), /no model "Tiket".*did you mean "Ticket"/);
+  await bootErr(mk({ model: 'Ticket', triggers: { t: { where: { stauts: 'open' }, action: { delete: true } } } }), /Ticket\.t\.where\.stauts: unknown field "stauts" \(did you mean "status"\?\)/);
+  await bootErr(mk({ model: 'Ticket', triggers: { t: { sort: { prio: 'asc' }, action: { delete: true } } } }), /Ticket\.t\.sort\.prio: unknown field \(did you mean "priority"\?\)/);
+  await bootErr(mk({ model: 'Ticket', triggers: { t: { sort: { status: 'asc' }, action: { delete: true } } } }), /cannot page by a enum/);
+  await bootErr(mk({ model: 'Ticket', table: 'Nope', triggers: { t: { action: { delete: true } } } }), /Ticket\.table: the lock query/);
+});
+
+test('boot warns for each trigger and scheduled action without explicit stable names', async () => {
+  const app = defineApp({
+    name: uniqueName('warn'),
+    resources: [defineResource({ model: 'Ticket', triggers: { a: { action: { delete: true }, schedulerCron: false, queue: uniqueName('q') } } })],
+  });
+  const warnings: string[] = [];
+  await bootTriggers({ client: ctx.env.client, app, prisma: ctx.prisma, registerSchedules: false, warn: (m) => warnings.push(m) });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /Ticket\.a: no explicit workflowType \(default "Ticket\.a"\) and schedulerWorkflowType \(default "Ticket\.a\.scheduler"\)/);
+  assert.match(warnings[0]!, /set-default-names/);
+});
