@@ -44,3 +44,4 @@ export { migrate, readMigrations, type MigrateResult, type MigrationFile } from 
 export { startDevStack, type DevStack, type DevStackOptions } from './devstack/dev-stack';
 export { startTemporalStack, prepareNamespace, type TemporalStack, type TemporalStackOptions } from './devstack/temporal-server';
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './devstack/embedded-postgres';
+export { listDanglingRuns, type DanglingRun } from './runtime/dangling';

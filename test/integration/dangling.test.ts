@@ -1,0 +1,66 @@
+/**
+ * Stable names: a run whose workflow type no definition declares any more is never lost. It waits
+ * (its workflow task fails with an error naming the type), is listed as dangling, and resumes when
+ * the definition comes back.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTriggerClient, defineApp, listDanglingRuns, type RecordRunResult } from '../../src';
+import { startEngine, testContext, uniqueName, uniqueResource } from '../helpers/engine';
+
+let ctx: Awaited<ReturnType<typeof testContext>>;
+before(async () => {
+  ctx = await testContext('dangling');
+});
+after(async () => {
+  await ctx?.close();
+});
+
+test('a run of a type with no definition waits, is listed, and resumes when the definition is restored', async () => {
+  const tag = uniqueName('dg');
+  const queue = `${tag}-shared`;
+  const current = { where: { status: 'open' as const }, schedulerCron: false as const, queue, action: { update: { status: 'processed' } } };
+  const withRenamed = defineApp({
+    name: tag,
+    resources: [uniqueResource(tag, { model: 'Ticket', triggers: { current, renamed: { ...current, workflowType: `${tag}.Ticket.renamed` } } })],
+  });
+  const withoutRenamed = defineApp({ name: tag, resources: [uniqueResource(tag, { model: 'Ticket', triggers: { current } })] });
+
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'dangling' } });
+  // A run started while the definition existed (e.g. by an older deploy) ...
+  const built = createTriggerClient({ client: ctx.env.client, app: withRenamed }).buildTrigger(t, 'Ticket.renamed');
+  // ... picked up by a worker whose definitions no longer declare its type.
+  const old = await startEngine(ctx.env, withoutRenamed, ctx.prisma, { registerSchedules: false });
+  const handle = await ctx.env.client.workflow.start(built.workflowType, built.options);
+  let failure = '';
+  for (let i = 0; i < 100 && !failure; i++) {
+    const history = await handle.fetchHistory();
+    const ev = (history.events ?? []).find((e) => e.workflowTaskFailedEventAttributes);
+    failure = ev?.workflowTaskFailedEventAttributes?.failure?.message ?? '';
+    if (!failure) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(failure, new RegExp(`No trigger or scheduled action declares workflow type "${tag}\\.Ticket\\.renamed"`));
+  assert.equal((await handle.describe()).status.name, 'RUNNING', 'the run is kept, not failed');
+  assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'open');
+
+  let dangling: Awaited<ReturnType<typeof listDanglingRuns>> = [];
+  for (let i = 0; i < 50 && dangling.length === 0; i++) {
+    dangling = await listDanglingRuns(ctx.env.client, withoutRenamed);
+    if (!dangling.length) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.deepEqual(dangling.map((d) => [d.workflowId, d.workflowType]), [[handle.workflowId, `${tag}.Ticket.renamed`]]);
+  assert.deepEqual(await listDanglingRuns(ctx.env.client, withRenamed), []);
+  await old.stop();
+
+  // The definition is restored: the same run resumes and completes.
+  const restored = await startEngine(ctx.env, withRenamed, ctx.prisma, { registerSchedules: false });
+  try {
+    const started = Date.now();
+    const result = (await handle.result()) as RecordRunResult;
+    assert.equal(result.outcome, 'success');
+    assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'processed');
+    process.stdout.write(`# resumed ${Date.now() - started} ms after the definition came back\n`);
+  } finally {
+    await restored.stop();
+  }
+});
