@@ -5,10 +5,15 @@ import { exponentialBackoffSeconds } from '../workflows/backoff';
 import type { AttemptOutcome } from '../workflows/types';
 import { serializeError } from './serialize-error';
 
-/** Prisma's "record to update/delete not found" (the record vanished under us): AshOban's StaleRecord. */
-function isRecordNotFound(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2025';
+/** Looks for an error matching `pred` in `err` and its `cause` chain. */
+function inChain(err: unknown, pred: (e: { code?: unknown }) => boolean, depth = 0): boolean {
+  if (depth > 8 || typeof err !== 'object' || err === null) return false;
+  return pred(err as { code?: unknown }) || inChain((err as { cause?: unknown }).cause, pred, depth + 1);
 }
+
+/** Prisma's "record to update/delete not found" (the record vanished under us): AshOban's StaleRecord. */
+const isRecordNotFound = (err: unknown): boolean => inChain(err, (e) => e.code === 'P2025');
+const isNoLongerApplies = (err: unknown): boolean => inChain(err, (e) => e instanceof TriggerNoLongerApplies || e.code === 'TRIGGER_NO_LONGER_APPLIES');
 
 export function backoffSeconds(backoff: 'exponential' | number | BackoffFn, attempt: number, err: unknown): number {
   if (backoff === 'exponential') return exponentialBackoffSeconds(attempt);
@@ -21,9 +26,7 @@ export function outcomeOfError(err: unknown, backoff: 'exponential' | number | B
   const flow = checkForControlFlow(err);
   if (flow && 'snooze' in flow) return { status: 'snooze', seconds: flow.snooze };
   if (flow && 'cancel' in flow) return { status: 'cancel', reason: flow.cancel };
-  if (err instanceof TriggerNoLongerApplies || (err as { code?: unknown })?.code === 'TRIGGER_NO_LONGER_APPLIES') {
-    return { status: 'no-longer-applies', reason: (err as Error).message };
-  }
+  if (isNoLongerApplies(err)) return { status: 'no-longer-applies', reason: (err as Error).message };
   if (isRecordNotFound(err)) return { status: 'no-longer-applies', reason: 'record no longer exists' };
   return { status: 'error', error: serializeError(err), backoffSeconds: backoffSeconds(backoff, attempt, err) };
 }

@@ -65,6 +65,7 @@ export function fingerprint(text: string): string {
 /** JSON with sorted object keys, so equal values always give equal text. */
 export function stableStringify(value: unknown): string {
   if (value === undefined) return 'null';
+  if (typeof value === 'bigint') return JSON.stringify(`${value}n`);
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value instanceof Date) return JSON.stringify(value.toISOString());
@@ -76,14 +77,21 @@ export function stableStringify(value: unknown): string {
 
 const MAX_ID = 255;
 
+/** Escapes `%` and `/` so the parts of an id can never run into each other. */
+function idPart(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\//g, '%2F');
+}
+
 /**
  * The per-record workflow id: `<workflowType>/<tenant or ->/<recordId>`, plus `/<fingerprint>` of
- * the uniqueness arguments when there are any. At most 255 characters (longer ids are shortened
+ * the uniqueness arguments when there are any (`%` and `/` in the tenant and record id are
+ * escaped, and a tenant named `-` is written `%2D`, so different records never share an id). At most 255 characters (longer ids are shortened
  * with a fingerprint of the full id).
  */
 export function recordWorkflowId(workflowType: string, tenant: string | null | undefined, recordId: string, uniqueArgs?: Record<string, unknown>): string {
-  const hasArgs = uniqueArgs !== undefined && Object.keys(uniqueArgs).length > 0;
-  const id = `${workflowType}/${tenant ?? '-'}/${recordId}${hasArgs ? `/${fingerprint(stableStringify(uniqueArgs))}` : ''}`;
+  const args = uniqueArgs === undefined ? '{}' : stableStringify(uniqueArgs);
+  const tenantPart = tenant === null || tenant === undefined ? '-' : tenant === '-' ? '%2D' : idPart(tenant);
+  const id = `${workflowType}/${tenantPart}/${idPart(recordId)}${args !== '{}' ? `/${fingerprint(args)}` : ''}`;
   if (id.length <= MAX_ID) return id;
   return `${id.slice(0, MAX_ID - 18)}~${fingerprint(id)}`;
 }

@@ -4,8 +4,8 @@
  * the whole app (unique stable names, valid crons).
  */
 import type { z } from 'zod';
-import { CronExpressionParser } from 'cron-parser';
 import { DefinitionError } from '../errors';
+import { CronSyntaxError, nextCronTime, parseCron } from './cron';
 import { didYouMean } from './did-you-mean';
 import { defaultQueue, defaultSchedulerWorkflowType, defaultWorkflowType, delegateName, triggerId } from './names';
 import {
@@ -154,6 +154,12 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
   };
   for (const [name, t] of Object.entries(cfg.triggers)) {
     const path = `${cfg.model}.triggers.${name}`;
+    const names = {
+      workflowType: t.workflowType ?? defaultWorkflowType(cfg.model, name),
+      schedulerWorkflowType: t.schedulerWorkflowType ?? defaultSchedulerWorkflowType(cfg.model, name),
+      queue: t.queue ?? defaultQueue(cfg.model, name),
+    };
+    checkNameLengths(path, names);
     if (t.onErrorFailsJob && !t.onError) {
       throw new DefinitionError(`${path}.onErrorFailsJob`, 'is set but there is no onError handler: add `onError`, or remove `onErrorFailsJob`.');
     }
@@ -173,6 +179,7 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
     if (t.schedulerCron !== false) checkCron(`${path}.schedulerCron`, t.schedulerCron, t.schedulerTimezone);
   }
   for (const [name, a] of Object.entries(cfg.scheduledActions)) {
+    checkNameLengths(`${cfg.model}.scheduledActions.${name}`, { workflowType: a.workflowType ?? defaultWorkflowType(cfg.model, name), queue: a.queue ?? defaultQueue(cfg.model, name) });
     checkCron(`${cfg.model}.scheduledActions.${name}.cron`, a.cron, a.timezone);
     resource.scheduledActions.push({
       ...a,
@@ -188,28 +195,37 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
   return resource;
 }
 
-/** Throws a DefinitionError for an invalid cron; returns the next run time for a valid one. */
-export function checkCron(path: string, cron: string, timezone?: string): Date {
-  // Temporal accepts these forms too; cron-parser does not know them.
-  const body = cron.replace(/^CRON_TZ=\S+\s+/, '').replace(/#.*$/, '').trim();
-  const macro = /^@every\s+\S+$/.test(body);
+/** Schedule ids are `ptt:<workflow type>`, and Temporal's SQL stores ids of at most 255 characters. */
+const MAX_STABLE_NAME = 255 - 'ptt:'.length;
+
+function checkNameLengths(path: string, names: Record<string, string>): void {
+  for (const [option, value] of Object.entries(names)) {
+    const max = option === 'queue' ? 255 : MAX_STABLE_NAME;
+    if (value.length > max) {
+      throw new DefinitionError(`${path}.${option}`, `"${value.slice(0, 40)}..." is ${value.length} characters; at most ${max} fit in Temporal's ids. Set a shorter ${option}.`);
+    }
+  }
+}
+
+/**
+ * Throws a DefinitionError naming `path` for a cron Temporal would reject; returns when a valid
+ * one fires next (undefined when it never fires again within five years).
+ */
+export function checkCron(path: string, cron: string, timezone?: string): Date | undefined {
   try {
-    if (macro) return new Date(Date.now());
-    const expr = CronExpressionParser.parse(body, { tz: timezone, strict: false });
-    return expr.next().toDate();
+    return nextCronTime(parseCron(cron, timezone));
   } catch (err) {
+    const why = err instanceof CronSyntaxError ? err.message : String(err);
     throw new DefinitionError(
       path,
-      `invalid cron "${cron}": ${err instanceof Error ? err.message : String(err)}. Use 5 fields (minute hour day month weekday), e.g. "*/5 * * * *", or @hourly / @daily.`,
+      `invalid cron "${cron}": ${why}. Use 5 fields (minute hour day-of-month month day-of-week), e.g. "*/5 * * * *", a shorthand such as "@daily" or "@every 10m", optionally prefixed with "CRON_TZ=Europe/Paris ".`,
     );
   }
 }
 
-/** When a cron would next fire (for logs and docs). */
+/** When a cron (Temporal's syntax) next fires after `from`, in its time zone. */
 export function nextRun(cron: string, timezone?: string, from = new Date()): Date | undefined {
-  const body = cron.replace(/^CRON_TZ=\S+\s+/, '').replace(/#.*$/, '').trim();
-  if (/^@every\s/.test(body)) return undefined;
-  return CronExpressionParser.parse(body, { tz: timezone, currentDate: from }).next().toDate();
+  return nextCronTime(parseCron(cron, timezone), from);
 }
 
 /**

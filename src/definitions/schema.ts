@@ -9,7 +9,7 @@ const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { me
 const plainObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: 'expected an object' });
 
 /** A stable workflow type name: what AshOban calls the worker/scheduler module name. */
-const stableName = z.string().min(1).max(255, 'must be at most 255 characters (Temporal SQL persistence limit)');
+const stableName = z.string().min(1).max(251, 'must be at most 251 characters (its schedule id, "ptt:<name>", must fit in 255)');
 const queueName = z.string().min(1).max(255);
 const positiveInt = z.number().int().positive();
 

@@ -114,18 +114,19 @@ dynamicConfigClient:
 
 /**
  * Dynamic config: version check off, visibility rate limits raised (the UI and our drain helpers
- * list a lot), IDs capped at the SQL schema's 255, search attributes visible as soon as added.
+ * list a lot), IDs capped at the SQL schema's 255, caches sized for one shard doing all the work.
  */
 export const DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
   'frontend.enableServerVersionCheck': false,
   'limit.maxIDLength': 255,
-  'system.forceSearchAttributesCacheRefreshOnRead': true,
   'frontend.namespaceRPS.visibility': 2000,
   'frontend.namespaceBurstRatio.visibility': 2,
   'frontend.persistenceMaxQPS': 10000,
   'history.persistenceMaxQPS': 45000,
   'matching.persistenceMaxQPS': 10000,
-  'history.hostLevelCacheMaxSize': 8096,
+  // One shard holds everything here: the default 512 KiB shard-level events cache makes every child
+  // start of a big fan-out re-read the parent's history from SQLite.
+  'history.eventsCacheMaxSizeBytes': 256 * 1024 * 1024,
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
 };

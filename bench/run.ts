@@ -1,0 +1,155 @@
+/**
+ * `npm run bench [-- 10000 100000]`: throughput of one scheduler tick, from the tick to the last
+ * completed action, for N matching records; the same work done by raw Temporal (one minimal child
+ * workflow + one activity per record) on the same server in the same run; their ratio; the
+ * worker's peak memory; history events per scheduler workflow run.
+ *
+ * Starts its own in-memory Temporal server (no UI) on free ports and uses a fresh database on
+ * BENCH_DATABASE_URL (default: database `ptt_bench` on the local Postgres).
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client as PgClient } from 'pg';
+import { createPrismaClient } from '../example/prisma-client';
+import { createTriggerClient, createTriggerWorker, defineApp, defineResource, migrate, startTemporalStack, type SchedulerResult } from '../src';
+import { freePortBlock } from '../src/devstack/ports';
+import { createBaselineActivities } from './baseline-activities';
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const SIZES = sizes.length ? sizes : [10_000, 100_000];
+const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const dbUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ptt_bench';
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+class PeakMemory {
+  peak = 0;
+  private timer: NodeJS.Timeout | undefined;
+  start(): void {
+    this.peak = process.memoryUsage().rss;
+    this.timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 100);
+  }
+  stop(): number {
+    clearInterval(this.timer);
+    return Math.max(this.peak, process.memoryUsage().rss);
+  }
+}
+
+async function main(): Promise<void> {
+  const admin = new PgClient({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS ptt_bench WITH (FORCE)');
+  await admin.query('CREATE DATABASE ptt_bench');
+  await admin.end();
+  await migrate(dbUrl, path.resolve(__dirname, '../prisma/migrations'));
+  const prisma = createPrismaClient(dbUrl, { max: 20 });
+
+  const existing = process.env.BENCH_TEMPORAL_ADDRESS;
+  const stack = existing
+    ? { address: existing, stop: async () => {} }
+    : await startTemporalStack({ port: await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]), ui: false, dataDir: path.resolve(__dirname, '../.data/bench-temporal') });
+  say(existing ? `Temporal at ${existing} (BENCH_TEMPORAL_ADDRESS)` : `Temporal (in-memory SQLite) started at ${stack.address}`);
+  const connection = await Connection.connect({ address: stack.address });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address: stack.address });
+
+  const Ticket = defineResource({
+    model: 'Ticket',
+    triggers: {
+      process: {
+        where: { status: 'open' },
+        schedulerCron: false,
+        action: async (t: { id: number }, { tx }) => {
+          await tx.ticket.update({ where: { id: t.id }, data: { status: 'processed', processedAt: new Date() } });
+        },
+        queue: 'bench-process',
+        workflowType: 'Bench.Ticket.process',
+        schedulerWorkflowType: 'Bench.Ticket.process.scheduler',
+      },
+    },
+  });
+  const app = defineApp({ name: 'bench', resources: [Ticket] });
+  const workerOptions = { maxConcurrentActivityTaskExecutions: 40, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 };
+  const engineWorker = await createTriggerWorker({ connection: native, client, app, prisma, workerOptions, registerSchedules: false, warn: () => {} });
+  const baselineWorker = await Worker.create({
+    connection: native,
+    taskQueue: 'bench-baseline',
+    workflowsPath: require.resolve('./baseline-workflows'),
+    activities: createBaselineActivities(prisma),
+    ...workerOptions,
+  });
+  const triggers = createTriggerClient({ client, app });
+  const running = Promise.all([engineWorker.run(), baselineWorker.run()]);
+
+  const reset = async (n: number): Promise<void> => {
+    await prisma.$executeRawUnsafe('TRUNCATE "Ticket" RESTART IDENTITY');
+    for (let i = 0; i < n; i += 5000) {
+      await prisma.ticket.createMany({ data: Array.from({ length: Math.min(5000, n - i) }, (_, j) => ({ subject: `bench ${i + j}` })) });
+    }
+  };
+  const waitAllProcessed = async (n: number): Promise<void> => {
+    for (;;) {
+      const done = await prisma.ticket.count({ where: { status: 'processed' } });
+      if (done >= n) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  const rows: string[] = [];
+  for (const n of SIZES) {
+    // --- this library: one scheduler tick
+    await reset(n);
+    const memEngine = new PeakMemory();
+    memEngine.start();
+    let t0 = Date.now();
+    const handle = await triggers.schedule('Ticket.process');
+    const stats = (await handle.result()) as SchedulerResult;
+    const tickMs = Date.now() - t0;
+    await waitAllProcessed(n);
+    const engineMs = Date.now() - t0;
+    const engineRss = memEngine.stop();
+    const histories: number[] = [];
+    for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+      const h = await client.workflow.getHandle(handle.workflowId, wf.runId).fetchHistory();
+      histories.push(h.events?.length ?? 0);
+    }
+    const dupes = await prisma.ticket.count({ where: { status: { not: 'processed' } } });
+
+    // --- raw Temporal baseline
+    await reset(n);
+    const memBase = new PeakMemory();
+    memBase.start();
+    t0 = Date.now();
+    await client.workflow.start('baselineParent', { taskQueue: 'bench-baseline', workflowId: `baseline-parent-${n}-${Date.now()}`, args: [{ afterId: 0, childQueue: 'bench-baseline' }] });
+    await waitAllProcessed(n);
+    const baseMs = Date.now() - t0;
+    const baseRss = memBase.stop();
+
+    const engineRate = n / (engineMs / 1000);
+    const baseRate = n / (baseMs / 1000);
+    say(
+      `\n== ${n.toLocaleString('en')} matching records\n` +
+        `this library : ${engineRate.toFixed(0)} records/s (${(engineMs / 1000).toFixed(1)} s; scheduler tick finished starting runs in ${(tickMs / 1000).toFixed(1)} s)\n` +
+        `raw Temporal : ${baseRate.toFixed(0)} records/s (${(baseMs / 1000).toFixed(1)} s)\n` +
+        `ratio        : ${(engineRate / baseRate).toFixed(2)} (this library / raw Temporal)\n` +
+        `peak RSS     : ${(engineRss / 2 ** 20).toFixed(0)} MiB (this library), ${(baseRss / 2 ** 20).toFixed(0)} MiB (baseline); bench process, worker included\n` +
+        `scheduler    : ${stats.started} started, ${stats.skipped} skipped, ${stats.read} read, ${stats.pages} pages, ${stats.runs} workflow runs; ` +
+        `history events per run max ${Math.max(...histories)}, mean ${(histories.reduce((a, b) => a + b, 0) / Math.max(1, histories.length)).toFixed(0)}; records left unprocessed: ${dupes}`,
+    );
+    rows.push(`| ${n} | ${engineRate.toFixed(0)} | ${baseRate.toFixed(0)} | ${(engineRate / baseRate).toFixed(2)} | ${(engineRss / 2 ** 20).toFixed(0)} | ${Math.max(...histories)} | ${stats.runs} |`);
+  }
+  say(`\n| records | library rec/s | raw Temporal rec/s | ratio | peak RSS MiB | max history events/run | scheduler runs |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}`);
+
+  engineWorker.shutdown();
+  baselineWorker.shutdown();
+  await running;
+  await prisma.$disconnect();
+  await native.close();
+  await connection.close();
+  await stack.stop();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
