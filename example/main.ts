@@ -1,39 +1,37 @@
 /**
- * `npm start`: the whole local stack and the example worker.
+ * `npm start`: the whole local stack and the example app's trigger worker.
  * - Temporal server + UI (ports 7233 / 8233; history in .data/temporal/temporal.sqlite)
  * - database: DATABASE_URL, or the embedded PGlite in .data/pglite (port 55432), migrated
- * - a worker for the sample workflow, started every 10 s by a Temporal Schedule
+ * - the example app's triggers and scheduled actions (example/app.ts), registered as Schedules
  * Ctrl-C stops everything.
  */
-import { Client, Connection, ScheduleAlreadyRunning } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { startDevStack } from '../src/devstack/dev-stack';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createTriggerWorker, nextRun, startDevStack } from '../src';
+import { app, seed } from './app';
 import { createPrismaClient } from './prisma-client';
-import { createSampleActivities } from './sample-activities';
 
 async function main(): Promise<void> {
   const stack = await startDevStack();
   const prisma = createPrismaClient(stack.databaseUrl);
+  await seed(prisma);
   const nativeConnection = await NativeConnection.connect({ address: stack.temporal.address });
   const connection = await Connection.connect({ address: stack.temporal.address });
   const client = new Client({ connection });
-  const taskQueue = 'example-sample';
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('./sample-workflows'),
-    activities: createSampleActivities(prisma),
-  });
-  try {
-    await client.schedule.create({
-      scheduleId: 'example-sample-every-10s',
-      spec: { intervals: [{ every: '10s' }] },
-      action: { type: 'startWorkflow', workflowType: 'sampleWorkflow', taskQueue, args: ['hello from the sample schedule'] },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  const worker = await createTriggerWorker({ connection: nativeConnection, client, app, prisma });
+  const s = worker.schedules;
+  process.stderr.write(`[worker] schedules: ${s?.created.length} created, ${s?.updated.length} updated, ${s?.unchanged.length} unchanged, ${s?.deleted.length} removed\n`);
+  for (const t of app.triggers) {
+    const when = t.schedulerCron === false ? 'on demand' : `next tick ${nextRun(t.schedulerCron)?.toISOString()}`;
+    process.stderr.write(`[worker] trigger ${t.id} (${t.schedulerCron}): ${when}\n`);
   }
-  process.stderr.write(`\nReady. Open ${stack.temporal.uiUrl} to see the runs. Ctrl-C stops everything.\n\n`);
+  for (const a of app.scheduledActions) process.stderr.write(`[worker] scheduled action ${a.id} (${a.cron}): next ${nextRun(a.cron)?.toISOString()}\n`);
+  const ui = stack.temporal.uiUrl ?? 'http://localhost:8233';
+  process.stderr.write(
+    `\nReady. Runs appear in the Temporal UI at ${ui}/namespaces/default/workflows\n` +
+      `Filter them, e.g.: TriggerName = "Ticket.process" AND TriggerOutcome = "failure"\n` +
+      `Ctrl-C stops everything.\n\n`,
+  );
   await worker.run(); // returns after Ctrl-C / SIGTERM (the Temporal runtime handles the signals)
   await connection.close();
   await nativeConnection.close();
