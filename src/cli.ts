@@ -3,8 +3,14 @@
  * Command line: `npm run cli -- <command>` (or `npx tsx src/cli.ts <command>`).
  * Run with no command for the list.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { setDefaultNames } from './cli/set-default-names';
 import { migrate } from './db/migrate';
+import type { App } from './definitions/define';
+import { nextRun } from './definitions/define';
+import { listDanglingRuns } from './runtime/dangling';
 import { startDevStack } from './devstack/dev-stack';
 import { ensureTemporalBinaries } from './devstack/temporal-binaries';
 import { startTemporalStack } from './devstack/temporal-server';
@@ -20,7 +26,67 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** Loads an app's definitions from a module exporting `app` (or a default export). */
+function loadApp(modulePath: string | undefined): App {
+  if (!modulePath) throw new TriggerError('CONFIG_INVALID', 'give the module that exports your app, e.g. `npm run cli -- dangling example/app.ts`');
+  const mod = require(path.resolve(modulePath)) as { app?: App; default?: App };
+  const app = mod.app ?? mod.default;
+  if (!app?.byWorkflowType) throw new TriggerError('CONFIG_INVALID', `${modulePath} must export the result of defineApp() as \`app\` or as its default export`);
+  return app;
+}
+
+async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const connection = await Connection.connect({ address });
+  try {
+    return await fn(new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }));
+  } finally {
+    await connection.close();
+  }
+}
+
 const commands: Record<string, { help: string; run: (args: string[]) => Promise<void> }> = {
+  'set-default-names': {
+    help: '<file...> [--check]  write the default workflowType / schedulerWorkflowType into defineResource() calls (AshOban set_default_module_names)',
+    async run(args) {
+      const check = args.includes('--check');
+      const files = args.filter((a) => a !== '--check');
+      if (!files.length) throw new TriggerError('CONFIG_INVALID', 'set-default-names: give the files that call defineResource()');
+      let missing = 0;
+      for (const file of files) {
+        const before = fs.readFileSync(file, 'utf8');
+        const { text, added } = setDefaultNames(before, file);
+        for (const a of added) say(`${file}: ${a.path}.${a.option} = '${a.value}'`);
+        missing += added.length;
+        if (!check && added.length) fs.writeFileSync(file, text);
+      }
+      say(check ? `${missing} stable name(s) missing` : `${missing} stable name(s) written`);
+      if (check && missing) process.exitCode = 1;
+    },
+  },
+  dangling: {
+    help: '<app-module>  list running workflows of the app whose type no definition declares (TEMPORAL_ADDRESS)',
+    async run(args) {
+      const app = loadApp(args[0]);
+      const runs = await withClient((client) => listDanglingRuns(client, app));
+      for (const r of runs) say(`${r.workflowType}\t${r.workflowId}\t${r.taskQueue}\tstarted ${r.startTime.toISOString()}`);
+      say(`${runs.length} dangling run(s)`);
+      if (runs.length) process.exitCode = 1;
+    },
+  },
+  describe: {
+    help: '<app-module>  list the app\'s triggers and scheduled actions with names, queues and next runs',
+    async run(args) {
+      const app = loadApp(args[0]);
+      for (const t of app.triggers) {
+        const next = t.schedulerCron === false ? 'on demand' : `next ${nextRun(t.schedulerCron, t.schedulerTimezone)?.toISOString() ?? 'never'}`;
+        say(`trigger ${t.id}: cron ${String(t.schedulerCron)} (${next}); queue ${t.queue}; workflowType ${t.workflowType}; scheduler ${t.schedulerWorkflowType}; state ${t.state}`);
+      }
+      for (const a of app.scheduledActions) {
+        say(`scheduled action ${a.id}: cron ${a.cron} (next ${nextRun(a.cron, a.timezone)?.toISOString() ?? 'never'}); queue ${a.queue}; workflowType ${a.workflowType}; state ${a.state}`);
+      }
+    },
+  },
   'db:migrate': {
     help: 'apply prisma/migrations to DATABASE_URL (offline; recorded in _prisma_migrations like Prisma)',
     async run(args) {
@@ -71,7 +137,7 @@ async function main(argv: string[]): Promise<void> {
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (err: unknown) => {
       say(err instanceof TriggerError ? `error [${err.code}]: ${err.message}` : String(err instanceof Error ? err.stack : err));
       process.exit(1);
