@@ -29,6 +29,7 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 /** Loads an app's definitions from a module exporting `app` (or a default export). */
 function loadApp(modulePath: string | undefined): App {
   if (!modulePath) throw new TriggerError('CONFIG_INVALID', 'give the module that exports your app, e.g. `npm run cli -- dangling example/app.ts`');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app module is chosen at run time
   const mod = require(path.resolve(modulePath)) as { app?: App; default?: App };
   const app = mod.app ?? mod.default;
   if (!app?.byWorkflowType) throw new TriggerError('CONFIG_INVALID', `${modulePath} must export the result of defineApp() as \`app\` or as its default export`);

@@ -14,6 +14,8 @@ export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server/cmd/server';
 export const TEMPORAL_SERVER_VERSION = 'v1.31.2';
 export const TEMPORAL_UI_MODULE = 'github.com/temporalio/ui-server/v2/cmd/server';
 export const TEMPORAL_UI_VERSION = 'v2.55.0';
+/** Temporal's `temporal-sql-tool` (creates databases, sets up and updates SQL schemas), same version as the server. */
+export const TEMPORAL_SQL_TOOL_MODULE = 'go.temporal.io/server/cmd/tools/sql';
 
 export type TemporalBinaries =
   | { kind: 'cli'; cli: string }
@@ -56,6 +58,10 @@ function stockPaths(toolsDir: string): { server: string; ui: string } {
   };
 }
 
+function sqlToolPath(toolsDir: string): string {
+  return path.join(toolsDir, `temporal-sql-tool-${TEMPORAL_SERVER_VERSION}`);
+}
+
 /** Returns binaries that are ready to run, without building anything; undefined when none are. */
 export function findTemporalBinaries(options: FindBinariesOptions = {}): TemporalBinaries | undefined {
   const ignoreCli = options.ignoreCli ?? process.env.PTT_NO_TEMPORAL_CLI === '1';
@@ -74,18 +80,8 @@ export function findTemporalBinaries(options: FindBinariesOptions = {}): Tempora
 export async function ensureTemporalBinaries(options: FindBinariesOptions = {}): Promise<TemporalBinaries> {
   const found = findTemporalBinaries(options);
   if (found) return found;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const go = which('go', options.pathEnv);
-  if (!go) {
-    throw new DevStackError(
-      'TEMPORAL_UNAVAILABLE',
-      'No Temporal server available: there is no `temporal` CLI on PATH and no Go toolchain to build one.\n' +
-        'Ways out:\n' +
-        '  - install the Temporal CLI (https://docs.temporal.io/cli) so `temporal` is on PATH, or\n' +
-        '  - install Go >= 1.26.5 so the stock server and UI can be built from Go modules, or\n' +
-        '  - run `docker compose up -d` and point the worker at it with TEMPORAL_ADDRESS=127.0.0.1:7233.',
-    );
-  }
+  const log = options.log ?? defaultLog;
+  const go = requireGo(options.pathEnv);
   const toolsDir = options.toolsDir ?? defaultToolsDir();
   const target = stockPaths(toolsDir);
   fs.mkdirSync(toolsDir, { recursive: true });
@@ -98,11 +94,43 @@ export async function ensureTemporalBinaries(options: FindBinariesOptions = {}):
   return { kind: 'stock', ...target };
 }
 
-/** `go install module@version` into a scratch GOBIN, then moves the binary (both are named `server`). */
+/**
+ * Returns the path of Temporal's SQL tool (`temporal-sql-tool`), building it with `go install` the
+ * first time (a few seconds with a warm module cache). Throws `TEMPORAL_UNAVAILABLE` without Go.
+ */
+export async function ensureTemporalSqlTool(options: FindBinariesOptions = {}): Promise<string> {
+  const toolsDir = options.toolsDir ?? defaultToolsDir();
+  const target = sqlToolPath(toolsDir);
+  if (fs.existsSync(target)) return target;
+  const go = requireGo(options.pathEnv);
+  fs.mkdirSync(toolsDir, { recursive: true });
+  await goInstall(go, `${TEMPORAL_SQL_TOOL_MODULE}@${TEMPORAL_SERVER_VERSION}`, target, 'Temporal SQL tool', options.log ?? defaultLog);
+  return target;
+}
+
+function defaultLog(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** The `go` binary on PATH; throws `TEMPORAL_UNAVAILABLE` naming the ways out when there is none. */
+function requireGo(pathEnv: string | undefined): string {
+  const go = which('go', pathEnv);
+  if (go) return go;
+  throw new DevStackError(
+    'TEMPORAL_UNAVAILABLE',
+    'No Temporal server available: there is no `temporal` CLI on PATH and no Go toolchain to build one.\n' +
+      'Ways out:\n' +
+      '  - install the Temporal CLI (https://docs.temporal.io/cli) so `temporal` is on PATH, or\n' +
+      '  - install Go >= 1.26.5 so the stock server and UI can be built from Go modules, or\n' +
+      '  - run `docker compose up -d` and point the worker at it with TEMPORAL_ADDRESS=127.0.0.1:7233.',
+  );
+}
+
+/** `go install module@version` into a scratch GOBIN, then moves the binary (named after the package's last path element). */
 async function goInstall(go: string, spec: string, dest: string, label: string, log: (line: string) => void): Promise<void> {
   const gobin = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-gobin-'));
   const started = Date.now();
-  log(`[temporal] building ${label} (${spec}) with ${go}; first build takes several minutes, later runs reuse it`);
+  log(`[temporal] building ${label} (${spec}) with ${go}; the first build can take minutes, later runs reuse it`);
   const lines: string[] = [];
   let packages = 0;
   const code = await new Promise<number>((resolve) => {
@@ -128,7 +156,7 @@ async function goInstall(go: string, spec: string, dest: string, label: string, 
       resolve(1);
     });
   });
-  const built = path.join(gobin, 'server');
+  const built = path.join(gobin, path.posix.basename(spec.split('@')[0] ?? spec));
   if (code !== 0 || !fs.existsSync(built)) {
     throw new DevStackError('TEMPORAL_UNAVAILABLE', `Building ${label} with \`go install ${spec}\` failed (exit ${code}):\n${lines.join('\n')}`);
   }

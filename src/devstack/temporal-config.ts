@@ -1,6 +1,6 @@
 /**
- * Renders the configuration files for the stock Temporal server (SQLite, all four services in one
- * process) and for the UI server. Pure functions: the caller writes them where it wants.
+ * Renders the configuration files for the stock Temporal server (SQLite by default, or PostgreSQL;
+ * all four services in one process) and for the UI server. Pure functions: the caller writes them where it wants.
  */
 
 export interface TemporalPorts {
@@ -30,49 +30,37 @@ export function serverPorts(frontend: number): Record<keyof typeof SERVICE_PORT_
   return out;
 }
 
+/** Where the stock server keeps history and visibility in PostgreSQL (databases already set up). */
+export interface PostgresPersistenceConfig {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  /** Database of the default store (history, tasks, namespaces). */
+  database: string;
+  /** Database of the visibility store. */
+  visibilityDatabase: string;
+}
+
 export interface ServerConfigOptions {
   frontendPort: number;
-  /** SQLite file path (persistent), or undefined for an in-memory database. */
+  /** SQLite file path (persistent), or undefined for an in-memory database. Ignored with `postgres`. */
   sqliteFile?: string;
+  /** Use PostgreSQL (plugin `postgres12`) for both stores instead of SQLite. */
+  postgres?: PostgresPersistenceConfig;
   /** Path of the dynamic config file to reference. */
   dynamicConfigFile: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
 
-/** The server's YAML config (SQLite for both persistence and visibility, 1 shard). */
+/** The server's YAML config (SQLite, or PostgreSQL when `postgres` is set; 1 shard). */
 export function renderServerConfig(o: ServerConfigOptions): string {
   const p = serverPorts(o.frontendPort);
-  const sqlite = o.sqliteFile
-    ? `        databaseName: ${JSON.stringify(o.sqliteFile)}
-        connectAttributes:
-          setup: "true"
-          cache: private
-          journal_mode: wal
-          synchronous: "2"
-          busy_timeout: "10000"`
-    : `        databaseName: ptt-mem-${o.frontendPort}
-        connectAttributes:
-          mode: memory
-          cache: shared`;
   return `# Written by prisma-temporal-triggers' dev stack; regenerated at every start.
 log:
   stdout: true
   level: ${o.logLevel ?? 'warn'}
-persistence:
-  defaultStore: sqlite-default
-  visibilityStore: sqlite-default
-  numHistoryShards: 1
-  datastores:
-    sqlite-default:
-      sql:
-        pluginName: sqlite
-${sqlite}
-        connectAddr: localhost
-        connectProtocol: tcp
-        maxConns: 1
-        maxIdleConns: 1
-        maxConnLifetime: 1h
-global:
+${o.postgres ? renderPostgresPersistence(o.postgres) : renderSqlitePersistence(o)}global:
   membership:
     maxJoinDuration: 30s
     broadcastAddress: 127.0.0.1
@@ -109,6 +97,63 @@ namespaceDefaults:
 dynamicConfigClient:
   filepath: ${JSON.stringify(o.dynamicConfigFile)}
   pollInterval: 10s
+`;
+}
+
+/** SQLite for both stores; SQLite in Temporal allows one connection only. */
+function renderSqlitePersistence(o: ServerConfigOptions): string {
+  const sqlite = o.sqliteFile
+    ? `        databaseName: ${JSON.stringify(o.sqliteFile)}
+        connectAttributes:
+          setup: "true"
+          cache: private
+          journal_mode: wal
+          synchronous: "2"
+          busy_timeout: "10000"`
+    : `        databaseName: ptt-mem-${o.frontendPort}
+        connectAttributes:
+          mode: memory
+          cache: shared`;
+  return `persistence:
+  defaultStore: sqlite-default
+  visibilityStore: sqlite-default
+  numHistoryShards: 1
+  datastores:
+    sqlite-default:
+      sql:
+        pluginName: sqlite
+${sqlite}
+        connectAddr: localhost
+        connectProtocol: tcp
+        maxConns: 1
+        maxIdleConns: 1
+        maxConnLifetime: 1h
+`;
+}
+
+/** PostgreSQL: one database for the default store, another for visibility, each with a connection pool. */
+function renderPostgresPersistence(pg: PostgresPersistenceConfig): string {
+  return `persistence:
+  defaultStore: postgres-default
+  visibilityStore: postgres-visibility
+  numHistoryShards: 1
+  datastores:
+    postgres-default:
+${renderPostgresDatastore(pg, pg.database)}    postgres-visibility:
+${renderPostgresDatastore(pg, pg.visibilityDatabase)}`;
+}
+
+function renderPostgresDatastore(pg: PostgresPersistenceConfig, database: string): string {
+  return `      sql:
+        pluginName: postgres12
+        databaseName: ${JSON.stringify(database)}
+        connectAddr: ${JSON.stringify(`${pg.host}:${pg.port}`)}
+        connectProtocol: tcp
+        user: ${JSON.stringify(pg.user)}
+        password: ${JSON.stringify(pg.password ?? '')}
+        maxConns: 20
+        maxIdleConns: 20
+        maxConnLifetime: 1h
 `;
 }
 

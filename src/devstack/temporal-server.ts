@@ -1,7 +1,8 @@
 /**
  * Starts a local Temporal server and UI (stock binaries or `temporal server start-dev`), waits for
  * it to be healthy, registers the namespace and this library's search attributes, and stops it
- * cleanly.
+ * cleanly. History lives in SQLite (default: one connection, ~40 workflows/s) or, for the stock
+ * server, in PostgreSQL (`persistence` option or env `TEMPORAL_POSTGRES_URL`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,8 +13,11 @@ import { DevStackError } from '../errors';
 import { registerSearchAttributes } from '../worker/search-attributes';
 import { spawnManaged, type ManagedProcess } from './child-process';
 import { isPortFree } from './ports';
-import { ensureTemporalBinaries, type FindBinariesOptions, type TemporalBinaries } from './temporal-binaries';
-import { renderDynamicConfig, renderServerConfig, renderUiConfig, serverPorts, startDevArgs } from './temporal-config';
+import { ensureTemporalBinaries, ensureTemporalSqlTool, type FindBinariesOptions, type TemporalBinaries } from './temporal-binaries';
+import { renderDynamicConfig, renderServerConfig, renderUiConfig, serverPorts, startDevArgs, type PostgresPersistenceConfig } from './temporal-config';
+import { prepareTemporalPostgres, resolvePostgresPersistence, type TemporalPostgresOptions, type TemporalPostgresTarget } from './temporal-postgres';
+
+export { dropTemporalPostgresDatabases, type TemporalPostgresOptions } from './temporal-postgres';
 
 export interface TemporalStackOptions extends FindBinariesOptions {
   /** Frontend gRPC port. Default 7233 (env `TEMPORAL_PORT`). */
@@ -24,8 +28,16 @@ export interface TemporalStackOptions extends FindBinariesOptions {
   ui?: boolean;
   /** Folder for config, logs and (when `persistent`) the SQLite file. Default `.data/temporal`. */
   dataDir?: string;
-  /** Keep history in a SQLite file under `dataDir` (survives restarts). Default false (in memory). */
+  /** Keep history in a SQLite file under `dataDir` (survives restarts). Default false (in memory). Ignored with PostgreSQL. */
   persistent?: boolean;
+  /**
+   * Where history lives. `'sqlite'` (the default; see `persistent`), or PostgreSQL for the stock
+   * server only: the databases (default `temporal_<port>` and `temporal_visibility_<port>`) are
+   * created and their schemas set up or updated at start, and kept at stop (history survives;
+   * drop them with `dropTemporalPostgresDatabases`). Default: env `TEMPORAL_POSTGRES_URL` selects
+   * PostgreSQL with the default database names.
+   */
+  persistence?: 'sqlite' | TemporalPostgresOptions;
   /** Namespace to register. Default `default`. */
   namespace?: string;
   /**
@@ -47,6 +59,8 @@ export interface TemporalStack {
   mode: 'stock' | 'cli' | 'existing';
   /** Milliseconds from spawn to ready (namespace and search attributes registered). */
   readyMs: number;
+  /** The PostgreSQL databases in use, when history lives in PostgreSQL (kept by `stop()`). */
+  postgresDatabases?: { database: string; visibilityDatabase: string };
   stop(): Promise<void>;
 }
 
@@ -64,6 +78,7 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
   const dataDir = path.resolve(options.dataDir ?? path.join('.data', 'temporal'));
   const address = `127.0.0.1:${port}`;
   const timeoutMs = options.startTimeoutMs ?? 90_000;
+  const postgres = resolvePostgresPersistence(options.persistence, port);
 
   if (!(await isPortFree(port))) {
     if (reuse && (await isTemporalHealthy(address))) {
@@ -83,6 +98,7 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
   }
 
   const binaries = await ensureTemporalBinaries(options);
+  if (postgres && binaries.kind === 'cli') throw postgresNeedsStockServer(postgres, binaries.cli);
   fs.mkdirSync(dataDir, { recursive: true });
   if (binaries.kind === 'stock') {
     const ports = serverPorts(port);
@@ -93,8 +109,10 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
     }
   }
 
+  if (postgres) await preparePostgres(postgres, options);
+
   const started = Date.now();
-  const processes = spawnStack(binaries, { port, uiPort, withUi, dataDir, persistent: options.persistent ?? false });
+  const processes = spawnStack(binaries, { port, uiPort, withUi, dataDir, persistent: options.persistent ?? false, postgres });
   const stop = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.stop()));
   };
@@ -103,16 +121,34 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
     await prepareNamespace(address, namespace, timeoutMs);
     const uiUrl = withUi ? `http://127.0.0.1:${uiPort}` : undefined;
     if (uiUrl) await waitHttp(uiUrl, processes, timeoutMs);
-    return { address, namespace, uiUrl, mode: binaries.kind, readyMs: Date.now() - started, stop };
+    const postgresDatabases = postgres && { database: postgres.database, visibilityDatabase: postgres.visibilityDatabase };
+    return { address, namespace, uiUrl, mode: binaries.kind, readyMs: Date.now() - started, postgresDatabases, stop };
   } catch (err) {
     await stop();
     throw err;
   }
 }
 
+function postgresNeedsStockServer(postgres: TemporalPostgresTarget, cli: string): DevStackError {
+  return new DevStackError(
+    'TEMPORAL_START_FAILED',
+    `PostgreSQL persistence (${postgres.source}) needs the stock Temporal server, but the \`temporal\` CLI found on PATH (${cli}) ` +
+      'runs `temporal server start-dev`, which only keeps history in SQLite. Set PTT_NO_TEMPORAL_CLI=1 (option `ignoreCli: true`) ' +
+      "to use the stock server, or keep SQLite (option `persistence: 'sqlite'`, or unset TEMPORAL_POSTGRES_URL).",
+  );
+}
+
+/** Builds the SQL tool if needed, then creates / migrates both databases (idempotent). */
+async function preparePostgres(postgres: TemporalPostgresTarget, options: TemporalStackOptions): Promise<void> {
+  const started = Date.now();
+  const sqlTool = await ensureTemporalSqlTool(options);
+  await prepareTemporalPostgres(sqlTool, postgres);
+  log(`[temporal] PostgreSQL databases ${postgres.database}, ${postgres.visibilityDatabase} on ${postgres.host}:${postgres.port} ready in ${Date.now() - started} ms`);
+}
+
 function spawnStack(
   binaries: TemporalBinaries,
-  o: { port: number; uiPort: number; withUi: boolean; dataDir: string; persistent: boolean },
+  o: { port: number; uiPort: number; withUi: boolean; dataDir: string; persistent: boolean; postgres?: PostgresPersistenceConfig },
 ): ManagedProcess[] {
   const sqliteFile = o.persistent ? path.join(o.dataDir, 'temporal.sqlite') : undefined;
   const logFile = path.join(o.dataDir, 'temporal.log');
@@ -122,7 +158,8 @@ function spawnStack(
   const dyn = path.join(o.dataDir, `dynamicconfig-${o.port}.yaml`);
   const cfg = path.join(o.dataDir, `temporal-${o.port}.yaml`);
   fs.writeFileSync(dyn, renderDynamicConfig());
-  fs.writeFileSync(cfg, renderServerConfig({ frontendPort: o.port, sqliteFile, dynamicConfigFile: dyn }));
+  // 0600: with PostgreSQL the file holds the password.
+  fs.writeFileSync(cfg, renderServerConfig({ frontendPort: o.port, sqliteFile, postgres: o.postgres, dynamicConfigFile: dyn }), { mode: 0o600 });
   const env = { TEMPORAL_VERSION_CHECK_DISABLED: '1' };
   const procs = [spawnManaged('temporal-server', binaries.server, ['--config-file', cfg, '--allow-no-auth', 'start'], { env, logFile })];
   if (o.withUi) {

@@ -18,6 +18,26 @@ test('server config: SQLite file mode for persistence, in-memory otherwise, port
   assert.equal(mem.services.history.rpc.grpcPort, serverPorts(20000).history);
 });
 
+test('server config: postgres mode uses two postgres12 datastores with a connection pool', () => {
+  const file = parse(
+    renderServerConfig({
+      frontendPort: 7233,
+      sqliteFile: '/d/ignored.sqlite',
+      dynamicConfigFile: '/d/dc.yaml',
+      postgres: { host: 'db.local', port: 6543, user: 'temporal', password: 'p: "w#', database: 'temporal_7233', visibilityDatabase: 'temporal_visibility_7233' },
+    }),
+  );
+  assert.equal(file.persistence.defaultStore, 'postgres-default');
+  assert.equal(file.persistence.visibilityStore, 'postgres-visibility');
+  assert.deepEqual(Object.keys(file.persistence.datastores).sort(), ['postgres-default', 'postgres-visibility']);
+  const common = { pluginName: 'postgres12', connectAddr: 'db.local:6543', connectProtocol: 'tcp', user: 'temporal', password: 'p: "w#', maxConns: 20, maxIdleConns: 20, maxConnLifetime: '1h' };
+  assert.deepEqual(file.persistence.datastores['postgres-default'].sql, { ...common, databaseName: 'temporal_7233' });
+  assert.deepEqual(file.persistence.datastores['postgres-visibility'].sql, { ...common, databaseName: 'temporal_visibility_7233' });
+  assert.equal(file.services.frontend.rpc.grpcPort, 7233);
+  const noPassword = parse(renderServerConfig({ frontendPort: 7233, dynamicConfigFile: '/d/dc.yaml', postgres: { host: 'h', port: 5432, user: 'u', database: 'a', visibilityDatabase: 'b' } }));
+  assert.equal(noPassword.persistence.datastores['postgres-default'].sql.password, '');
+});
+
 test('dynamic config turns the version check off and raises visibility rate limits', () => {
   const dc = parse(renderDynamicConfig());
   assert.equal(dc['frontend.enableServerVersionCheck'][0].value, false);
