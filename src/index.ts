@@ -14,7 +14,7 @@
 export { defineApp, defineResource, checkCron, nextRun } from './definitions/define';
 export type { App, Resource, Trigger, ScheduledAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition, DeclarativeAction } from './definitions/define';
 export type { ActionContext, OnErrorContext, ScheduledActionContext, SerializedError, WhereInput, BackoffFn } from './definitions/types';
-export type { TriggerOptions, ScheduledActionOptions, ResourceOptions } from './definitions/schema';
+export type { DefinitionState } from './definitions/options';
 export { defaultQueue, defaultWorkflowType, defaultSchedulerWorkflowType, scheduleIdFor } from './definitions/names';
 // Control flow
 export { snooze, cancel, checkForControlFlow, SnoozeJob, CancelJob, TriggerNoLongerApplies, type ControlFlow } from './control-flow';

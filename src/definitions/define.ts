@@ -8,40 +8,10 @@ import { DefinitionError } from '../errors';
 import { CronSyntaxError, nextCronTime, parseCron } from './cron';
 import { didYouMean } from './did-you-mean';
 import { defaultQueue, defaultSchedulerWorkflowType, defaultWorkflowType, delegateName, triggerId } from './names';
-import {
-  appSchema,
-  resourceSchema,
-  scheduledActionSchema,
-  triggerSchema,
-  type ResourceOptions,
-  type ScheduledActionConfig,
-  type ScheduledActionOptions,
-  type TriggerConfig,
-  type TriggerOptions,
-} from './schema';
-import type { ActionContext, OnErrorContext, ScheduledActionContext, WhereInput } from './types';
+import type { DeclarativeAction, ResourceDefinition } from './options';
+import { appSchema, resourceSchema, scheduledActionSchema, triggerSchema, type ScheduledActionConfig, type TriggerConfig } from './schema';
 
-/** A declarative action: a Prisma update (data, or a function of the record) or a delete. */
-export type DeclarativeAction<R> = { update: Record<string, unknown> | ((record: R, ctx: ActionContext) => Record<string, unknown> | Promise<Record<string, unknown>>) } | { delete: true };
-
-/** Trigger options, typed for records of type `R` (see the README for every option and default). */
-export interface TriggerDefinition<R = any, TTx = any>
-  extends Omit<TriggerOptions, 'action' | 'onError' | 'readMetadata' | 'extraArgs' | 'where'> {
-  where?: Record<string, unknown> | ((input: WhereInput) => Record<string, unknown>);
-  action: ((record: R, ctx: ActionContext<TTx>) => unknown) | DeclarativeAction<R>;
-  onError?: ((record: R, ctx: OnErrorContext<TTx>) => unknown) | DeclarativeAction<R>;
-  readMetadata?: (record: R) => unknown;
-  extraArgs?: Record<string, unknown> | ((record: R) => Record<string, unknown>);
-}
-
-export interface ScheduledActionDefinition<TPrisma = any> extends Omit<ScheduledActionOptions, 'action'> {
-  action: (ctx: ScheduledActionContext<TPrisma>) => unknown;
-}
-
-export interface ResourceDefinition<R = any, TTx = any, TPrisma = any> extends Omit<ResourceOptions, 'triggers' | 'scheduledActions'> {
-  triggers?: Record<string, TriggerDefinition<R, TTx>>;
-  scheduledActions?: Record<string, ScheduledActionDefinition<TPrisma>>;
-}
+export type { DeclarativeAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition } from './options';
 
 /** A trigger with every default filled in. */
 export interface Trigger extends TriggerConfig {

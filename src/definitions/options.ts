@@ -1,0 +1,124 @@
+/**
+ * The user-facing option types, with their documentation and defaults. The zod schemas in
+ * schema.ts validate them; test/unit/option-types.test.ts keeps the two in step.
+ */
+import type { ActionContext, BackoffFn, OnErrorContext, ScheduledActionContext, WhereInput } from './types';
+
+/** A declarative action: a Prisma update (data, or a function of the record) or a delete. */
+export type DeclarativeAction<R> = { update: Record<string, unknown> | ((record: R, ctx: ActionContext) => Record<string, unknown> | Promise<Record<string, unknown>>) } | { delete: true };
+
+/** `active`: running; `paused`: Schedule paused and runs cancelled; `deleted`: Schedule removed. */
+export type DefinitionState = 'active' | 'paused' | 'deleted';
+
+/** Options of a trigger: "for every record matching `where`, run `action`" (AshOban's trigger). */
+export interface TriggerDefinition<R = any, TTx = any> {
+  /**
+   * The action, run on the freshly re-read (and locked) record inside one transaction: a
+   * function `(record, ctx) => …` (write through `ctx.tx`), or `{ update: data }`,
+   * `{ update: (record, ctx) => data }`, `{ delete: true }`.
+   */
+  action: ((record: R, ctx: ActionContext<TTx>) => unknown) | DeclarativeAction<R>;
+  /**
+   * Which records: a Prisma `where`, or `({ now, tenant }) => where` for time-relative
+   * conditions. Used by the scheduler query and by the per-record re-read.
+   * @default every record
+   */
+  where?: Record<string, unknown> | ((input: WhereInput) => Record<string, unknown>);
+  /**
+   * When the scheduler runs, in Temporal's cron syntax (5-7 fields, `@daily`, `@every 10m`,
+   * `CRON_TZ=Zone` prefix). `false`: no Schedule; run it with `schedule()` or
+   * `scheduleAndRunTriggers()`.
+   * @default '* * * * *'
+   */
+  schedulerCron?: string | false;
+  /** IANA time zone of `schedulerCron`. @default 'UTC' */
+  schedulerTimezone?: string;
+  /** Task queue of the per-record runs. @default `<resource>_<trigger>` in snake case */
+  queue?: string;
+  /** Task queue of the scheduler. @default queue */
+  schedulerQueue?: string;
+  /** Attempts per record run. @default 1 */
+  maxAttempts?: number;
+  /** Attempts of each scheduler query. @default 1 */
+  maxSchedulerAttempts?: number;
+  /** Wait between attempts: `'exponential'` (2^attempt + 15 s, ±10%), seconds, or `(attempt, error) => seconds`. @default 'exponential' */
+  backoff?: 'exponential' | number | BackoffFn;
+  /** Time limit of one attempt in ms (also the transaction's), or `'infinity'` (transaction limit 15 min). @default 'infinity' */
+  timeout?: number | 'infinity';
+  /** Runs after the final failed attempt, in its own transaction, on the re-read record, with `ctx.error`. @default none */
+  onError?: ((record: R, ctx: OnErrorContext<TTx>) => unknown) | DeclarativeAction<R>;
+  /** After `onError` succeeds, end the run `discard` (true) rather than `success`. @default false */
+  onErrorFailsJob?: boolean;
+  /** At most this many records per scheduler tick. @default no limit */
+  recordLimit?: number;
+  /** Scheduler order, `{ field: 'asc' | 'desc' }` or a list; the primary key breaks ties. @default primary key */
+  sort?: Record<string, 'asc' | 'desc'> | Record<string, 'asc' | 'desc'>[];
+  /** Records per scheduler page (at most 1000). @default 500 */
+  streamBatchSize?: number;
+  /** Lock the record `FOR UPDATE` for the whole transaction. @default true */
+  lockForUpdate?: boolean;
+  /** Never start a record again once a run for it completed (within Temporal's retention). @default false */
+  triggerOnce?: boolean;
+  /** @default 'active' */
+  state?: DefinitionState;
+  /** Log the error of every failed attempt before the last. @default true */
+  logErrors?: boolean;
+  /** Log the error of the final failed attempt. @default true */
+  logFinalError?: boolean;
+  /** Debug logs for this trigger. @default false */
+  debug?: boolean;
+  /** Static arguments in `ctx.args`; the run's `actionArguments` win. @default none */
+  actionInput?: Record<string, unknown>;
+  /** `(record) => metadata`, computed when the run is built, given to the action as `ctx.metadata`. @default none */
+  readMetadata?: (record: R) => unknown;
+  /** Extra run arguments (object or function of the record); they make the run unique. @default none */
+  extraArgs?: Record<string, unknown> | ((record: R) => Record<string, unknown>);
+  /** Stable workflow type of the per-record runs (renaming code never changes it). @default `<Resource>.<trigger>` (boot warns) */
+  workflowType?: string;
+  /** Stable workflow type of the scheduler. @default `<Resource>.<trigger>.scheduler` (boot warns) */
+  schedulerWorkflowType?: string;
+}
+
+/** Options of a scheduled action: a cron job that runs an action (AshOban's scheduled action). */
+export interface ScheduledActionDefinition<TPrisma = any> {
+  /** Temporal cron syntax (5-7 fields, `@daily`, `@every 10m`, `CRON_TZ=Zone` prefix). */
+  cron: string;
+  /** IANA time zone of `cron`. @default 'UTC' */
+  timezone?: string;
+  /** The action: `(ctx) => …` with `ctx.prisma`, `ctx.args`, `ctx.attempt`, `ctx.lastAttempt`, `ctx.scheduledAt`, `ctx.snooze()`, `ctx.cancel()`. */
+  action: (ctx: ScheduledActionContext<TPrisma>) => unknown;
+  /** Static arguments in `ctx.args`; the run's `actionArguments` win. @default none */
+  actionInput?: Record<string, unknown>;
+  /** Task queue. @default `<resource>_<name>` in snake case */
+  queue?: string;
+  /** Attempts per run. @default 1 */
+  maxAttempts?: number;
+  /** As for triggers. @default 'exponential' */
+  backoff?: 'exponential' | number | BackoffFn;
+  /** As for triggers. @default 'infinity' */
+  timeout?: number | 'infinity';
+  /** @default 'active' */
+  state?: DefinitionState;
+  /** @default false */
+  debug?: boolean;
+  /** Stable workflow type. @default `<Resource>.<name>` (boot warns) */
+  workflowType?: string;
+}
+
+/** A resource: a Prisma model with its triggers and scheduled actions. */
+export interface ResourceDefinition<R = any, TTx = any, TPrisma = any> {
+  /** Prisma model name as in schema.prisma (`Ticket`); the client property is `prisma.ticket`. */
+  model: string;
+  /** Primary key field(s). @default 'id' */
+  primaryKey?: string | string[];
+  /** Database table, when the model is `@@map`ped (used by `FOR UPDATE`). @default the model's table */
+  table?: string;
+  /** Postgres schema of the table. @default the connection's search path */
+  schema?: string;
+  /** Columns of `@map`ped primary key fields: `{ field: 'column' }`. @default field names */
+  columns?: Record<string, string>;
+  /** `{ name: options }` @default {} */
+  triggers?: Record<string, TriggerDefinition<R, TTx>>;
+  /** `{ name: options }` @default {} */
+  scheduledActions?: Record<string, ScheduledActionDefinition<TPrisma>>;
+}
