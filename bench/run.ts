@@ -7,6 +7,7 @@
  * Starts its own in-memory Temporal server (no UI) on free ports and uses a fresh database on
  * BENCH_DATABASE_URL (default: database `ptt_bench` on the local Postgres).
  */
+import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -14,6 +15,7 @@ import { Client as PgClient } from 'pg';
 import { createPrismaClient } from '../example/prisma-client';
 import { createTriggerClient, createTriggerWorker, defineApp, defineResource, migrate, startTemporalStack, type SchedulerResult } from '../src';
 import { freePortBlock } from '../src/devstack/ports';
+import { dropTemporalPostgresDatabases } from '../src/devstack/temporal-postgres';
 import { createBaselineActivities } from './baseline-activities';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
@@ -44,11 +46,23 @@ async function main(): Promise<void> {
   await migrate(dbUrl, path.resolve(__dirname, '../prisma/migrations'));
   const prisma = createPrismaClient(dbUrl, { max: 20 });
 
+  // Temporal's persistence: `sqlite` (default, in memory) or `postgres` (the local Postgres, 4 shards;
+  // slower than in-memory SQLite on a 2-core machine with fsync-ing Postgres).
+  const persistence = process.env.BENCH_TEMPORAL_PERSISTENCE ?? 'sqlite';
+  const withBaseline = process.env.BENCH_BASELINE !== '0';
   const existing = process.env.BENCH_TEMPORAL_ADDRESS;
+  const temporalDbs = ['ptt_bench_temporal', 'ptt_bench_temporal_visibility'];
+  if (!existing && persistence === 'postgres') await dropTemporalPostgresDatabases(adminUrl, temporalDbs);
   const stack = existing
     ? { address: existing, stop: async () => {} }
-    : await startTemporalStack({ port: await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]), ui: false, dataDir: path.resolve(__dirname, '../.data/bench-temporal') });
-  say(existing ? `Temporal at ${existing} (BENCH_TEMPORAL_ADDRESS)` : `Temporal (in-memory SQLite) started at ${stack.address}`);
+    : await startTemporalStack({
+        port: await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]),
+        ui: false,
+        dataDir: path.resolve(__dirname, '../.data/bench-temporal'),
+        ignoreCli: true,
+        persistence: persistence === 'postgres' ? { postgresUrl: adminUrl, database: temporalDbs[0], visibilityDatabase: temporalDbs[1] } : 'sqlite',
+      });
+  say(existing ? `Temporal at ${existing} (BENCH_TEMPORAL_ADDRESS)` : `Temporal (stock server, ${persistence} persistence) started at ${stack.address}`);
   const connection = await Connection.connect({ address: stack.address });
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address: stack.address });
@@ -96,13 +110,14 @@ async function main(): Promise<void> {
   };
 
   const rows: string[] = [];
+  say(`cores: ${os.cpus().length}; Temporal persistence: ${persistence}; sizes: ${SIZES.join(', ')}`);
   for (const n of SIZES) {
     // --- this library: one scheduler tick
     await reset(n);
     const memEngine = new PeakMemory();
     memEngine.start();
     let t0 = Date.now();
-    const handle = await triggers.schedule('Ticket.process');
+    const handle = await triggers.schedule('Ticket.process', { childrenPerRun: process.env.BENCH_CHILDREN_PER_RUN ? Number(process.env.BENCH_CHILDREN_PER_RUN) : undefined });
     const stats = (await handle.result()) as SchedulerResult;
     const tickMs = Date.now() - t0;
     await waitAllProcessed(n);
@@ -115,15 +130,19 @@ async function main(): Promise<void> {
     }
     const dupes = await prisma.ticket.count({ where: { status: { not: 'processed' } } });
 
-    // --- raw Temporal baseline
-    await reset(n);
-    const memBase = new PeakMemory();
-    memBase.start();
-    t0 = Date.now();
-    await client.workflow.start('baselineParent', { taskQueue: 'bench-baseline', workflowId: `baseline-parent-${n}-${Date.now()}`, args: [{ afterId: 0, childQueue: 'bench-baseline' }] });
-    await waitAllProcessed(n);
-    const baseMs = Date.now() - t0;
-    const baseRss = memBase.stop();
+    // --- raw Temporal baseline (BENCH_BASELINE=0 skips it)
+    let baseMs = NaN;
+    let baseRss = NaN;
+    if (withBaseline) {
+      await reset(n);
+      const memBase = new PeakMemory();
+      memBase.start();
+      t0 = Date.now();
+      await client.workflow.start('baselineParent', { taskQueue: 'bench-baseline', workflowId: `baseline-parent-${n}-${Date.now()}`, args: [{ afterId: 0, childQueue: 'bench-baseline' }] });
+      await waitAllProcessed(n);
+      baseMs = Date.now() - t0;
+      baseRss = memBase.stop();
+    }
 
     const engineRate = n / (engineMs / 1000);
     const baseRate = n / (baseMs / 1000);

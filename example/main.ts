@@ -7,7 +7,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createTriggerWorker, nextRun, startDevStack } from '../src';
+import { createTriggerWorker, startDevStack } from '../src';
 import { app, seed } from './app';
 import { createPrismaClient } from './prisma-client';
 
@@ -21,11 +21,7 @@ async function main(): Promise<void> {
   const worker = await createTriggerWorker({ connection: nativeConnection, client, app, prisma });
   const s = worker.schedules;
   process.stderr.write(`[worker] schedules: ${s?.created.length} created, ${s?.updated.length} updated, ${s?.unchanged.length} unchanged, ${s?.deleted.length} removed\n`);
-  for (const t of app.triggers) {
-    const when = t.schedulerCron === false ? 'on demand' : `next tick ${nextRun(t.schedulerCron)?.toISOString()}`;
-    process.stderr.write(`[worker] trigger ${t.id} (${t.schedulerCron}): ${when}\n`);
-  }
-  for (const a of app.scheduledActions) process.stderr.write(`[worker] scheduled action ${a.id} (${a.cron}): next ${nextRun(a.cron)?.toISOString()}\n`);
+  for (const r of worker.nextRuns) process.stderr.write(`[worker] ${r.id} (${r.cron}): next run ${r.next?.toISOString() ?? 'never'}\n`);
   const ui = stack.temporal.uiUrl ?? 'http://localhost:8233';
   process.stderr.write(
     `\nReady. Runs appear in the Temporal UI at ${ui}/namespaces/default/workflows\n` +

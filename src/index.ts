@@ -42,6 +42,8 @@ export * from './errors';
 // Database and local stack
 export { migrate, readMigrations, type MigrateResult, type MigrationFile } from './db/migrate';
 export { startDevStack, type DevStack, type DevStackOptions } from './devstack/dev-stack';
-export { startTemporalStack, prepareNamespace, type TemporalStack, type TemporalStackOptions } from './devstack/temporal-server';
+export { startTemporalStack, prepareNamespace, isTemporalHealthy, type TemporalStack, type TemporalStackOptions } from './devstack/temporal-server';
+export { dropTemporalPostgresDatabases } from './devstack/temporal-postgres';
+export { ensureTemporalBinaries, ensureTemporalSqlTool } from './devstack/temporal-binaries';
 export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './devstack/embedded-postgres';
 export { listDanglingRuns, type DanglingRun } from './runtime/dangling';

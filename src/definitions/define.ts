@@ -8,7 +8,7 @@ import { DefinitionError } from '../errors';
 import { CronSyntaxError, nextCronTime, parseCron } from './cron';
 import { didYouMean } from './did-you-mean';
 import { defaultQueue, defaultSchedulerWorkflowType, defaultWorkflowType, delegateName, triggerId } from './names';
-import type { DeclarativeAction, ResourceDefinition } from './options';
+import type { ResourceDefinition } from './options';
 import { appSchema, resourceSchema, scheduledActionSchema, triggerSchema, type ScheduledActionConfig, type TriggerConfig } from './schema';
 
 export type { DeclarativeAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition } from './options';

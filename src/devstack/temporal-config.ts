@@ -136,7 +136,7 @@ function renderPostgresPersistence(pg: PostgresPersistenceConfig): string {
   return `persistence:
   defaultStore: postgres-default
   visibilityStore: postgres-visibility
-  numHistoryShards: 1
+  numHistoryShards: 4
   datastores:
     postgres-default:
 ${renderPostgresDatastore(pg, pg.database)}    postgres-visibility:

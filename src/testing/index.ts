@@ -1,2 +1,39 @@
-/** Test helpers (the `./testing` entry). */
-export { startTemporalStack } from '../devstack/temporal-server';
+/**
+ * Test helpers (the `prisma-temporal-triggers/testing` entry).
+ *
+ * @example
+ * const { env, stop } = await createLocalTestEnvironment(); // a real, in-memory Temporal server
+ * const worker = await createTriggerWorker({ connection: env.nativeConnection, client: env.client, app, prisma });
+ * const result = await worker.runUntil(() => createTriggerClient({ client: env.client, app }).scheduleAndRunTriggers(app, { drain: true }));
+ * await stop();
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { freePortBlock } from '../devstack/ports';
+import { startTemporalStack, type TemporalStack, type TemporalStackOptions } from '../devstack/temporal-server';
+
+export { startTemporalStack, isTemporalHealthy, prepareNamespace } from '../devstack/temporal-server';
+export { startEmbeddedPostgres } from '../devstack/embedded-postgres';
+export { listDanglingRuns } from '../runtime/dangling';
+
+/**
+ * Starts a throw-away Temporal server (in-memory SQLite, no UI, free ports; the `temporal` CLI
+ * when on PATH, else the stock server built once from Go modules) and connects a
+ * `TestWorkflowEnvironment` to it with `createFromExistingServer` (no binary download).
+ */
+export async function createLocalTestEnvironment(options: Omit<TemporalStackOptions, 'port' | 'persistent'> = {}): Promise<{
+  env: TestWorkflowEnvironment;
+  stack: TemporalStack;
+  stop(): Promise<void>;
+}> {
+  const port = await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]);
+  const stack = await startTemporalStack({ ui: false, ...options, port, persistent: false });
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: stack.address, namespace: stack.namespace });
+  return {
+    env,
+    stack,
+    async stop() {
+      await env.teardown();
+      await stack.stop();
+    },
+  };
+}

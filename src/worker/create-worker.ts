@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createTriggerActivities } from '../../activities';
-import type { App } from '../definitions/define';
+import { nextRun, type App } from '../definitions/define';
 import { TriggerError } from '../errors';
 import { verifyAgainstPrisma, type AnyPrismaClient } from '../prisma/model-meta';
 import { syncSchedules, type SyncReport } from '../schedules/sync-schedules';
@@ -45,6 +45,7 @@ export interface TriggerWorker {
   taskQueues: string[];
   schedules: SyncReport | undefined;
   warnings: string[];
+  nextRuns: BootReport['nextRuns'];
   /** Runs every worker until shutdown (Ctrl-C / SIGTERM, or `shutdown()`). */
   run(): Promise<void>;
   /** Runs the workers while `fnOrPromise` runs, then shuts them down. */
@@ -81,6 +82,8 @@ export type BootOptions = Pick<TriggerWorkerOptions, 'client' | 'app' | 'prisma'
 export interface BootReport {
   schedules: SyncReport | undefined;
   warnings: string[];
+  /** When each Schedule fires next (for boot logs). */
+  nextRuns: { id: string; cron: string; next: Date | undefined }[];
 }
 
 /**
@@ -97,7 +100,11 @@ export async function bootTriggers(options: BootOptions): Promise<BootReport> {
   await verifyAgainstPrisma(options.prisma as AnyPrismaClient, app.resources);
   if (options.registerSearchAttributes ?? true) await ensureSearchAttributes(client, namespace);
   const schedules = (options.registerSchedules ?? true) ? await syncSchedules(client, app) : undefined;
-  return { schedules, warnings };
+  const nextRuns = [
+    ...app.triggers.flatMap((t) => (t.schedulerCron === false || t.state !== 'active' ? [] : [{ id: t.id, cron: t.schedulerCron, next: nextRun(t.schedulerCron, t.schedulerTimezone) }])),
+    ...app.scheduledActions.filter((a) => a.state === 'active').map((a) => ({ id: a.id, cron: a.cron, next: nextRun(a.cron, a.timezone) })),
+  ];
+  return { schedules, warnings, nextRuns };
 }
 
 export async function createTriggerWorker(options: TriggerWorkerOptions): Promise<TriggerWorker> {
@@ -116,7 +123,7 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
       );
     }
   }
-  const { schedules, warnings } = await bootTriggers(options);
+  const { schedules, warnings, nextRuns } = await bootTriggers(options);
 
   const workflowBundle = await workflowBundleFor(app);
   const activities = createTriggerActivities({ app, prisma });
@@ -137,6 +144,7 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
     taskQueues,
     schedules,
     warnings,
+    nextRuns,
     async run() {
       await Promise.all(workers.map((w) => w.run()));
     },

@@ -62,6 +62,12 @@ const Ticket = uniqueResource(tag, {
       schedulerCron: false,
       action: { update: { status: 'processed' } },
     },
+    paused: {
+      where: { status: 'open' },
+      schedulerCron: false,
+      state: 'paused',
+      action: { update: { status: 'processed' } },
+    },
     ticking: {
       where: { status: 'open', subject: 'tick' },
       schedulerCron: '@every 2s',
@@ -142,6 +148,16 @@ test('a where function sees the tick time (time-relative conditions)', async () 
   assert.equal(r.success, 1);
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: old.id } })).status, 'processed');
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: fresh.id } })).status, 'open');
+});
+
+test("state: 'paused' starts no runs from the scheduler, and a run started anyway ends cancelled", async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'paused trigger' } });
+  const stats = (await (await engine.triggers.schedule('Ticket.paused')).result()) as SchedulerResult;
+  assert.deepEqual([stats.read, stats.started], [0, 0]);
+  const r = (await (await engine.triggers.runTrigger(t, 'Ticket.paused')).result()) as { outcome: string; reason?: string };
+  assert.equal(r.outcome, 'cancelled');
+  assert.match(r.reason ?? '', /paused/);
+  assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'open');
 });
 
 test('the Temporal Schedule registered at boot ticks the scheduler, which processes matching records', async () => {
