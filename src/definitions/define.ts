@@ -133,23 +133,21 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
     if (t.onErrorFailsJob && !t.onError) {
       throw new DefinitionError(`${path}.onErrorFailsJob`, 'is set but there is no onError handler: add `onError`, or remove `onErrorFailsJob`.');
     }
-    const queue = t.queue ?? defaultQueue(cfg.model, name);
     resource.triggers.push({
       ...t,
       kind: 'trigger',
       id: triggerId(cfg.model, name),
       name,
       resource,
-      workflowType: t.workflowType ?? defaultWorkflowType(cfg.model, name),
-      schedulerWorkflowType: t.schedulerWorkflowType ?? defaultSchedulerWorkflowType(cfg.model, name),
-      queue,
-      schedulerQueue: t.schedulerQueue ?? queue,
+      ...names,
+      schedulerQueue: t.schedulerQueue ?? names.queue,
       explicit: { workflowType: t.workflowType !== undefined, schedulerWorkflowType: t.schedulerWorkflowType !== undefined },
     });
     if (t.schedulerCron !== false) checkCron(`${path}.schedulerCron`, t.schedulerCron, t.schedulerTimezone);
   }
   for (const [name, a] of Object.entries(cfg.scheduledActions)) {
-    checkNameLengths(`${cfg.model}.scheduledActions.${name}`, { workflowType: a.workflowType ?? defaultWorkflowType(cfg.model, name), queue: a.queue ?? defaultQueue(cfg.model, name) });
+    const names = { workflowType: a.workflowType ?? defaultWorkflowType(cfg.model, name), queue: a.queue ?? defaultQueue(cfg.model, name) };
+    checkNameLengths(`${cfg.model}.scheduledActions.${name}`, names);
     checkCron(`${cfg.model}.scheduledActions.${name}.cron`, a.cron, a.timezone);
     resource.scheduledActions.push({
       ...a,
@@ -157,8 +155,7 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
       id: triggerId(cfg.model, name),
       name,
       resource,
-      workflowType: a.workflowType ?? defaultWorkflowType(cfg.model, name),
-      queue: a.queue ?? defaultQueue(cfg.model, name),
+      ...names,
       explicit: { workflowType: a.workflowType !== undefined },
     });
   }
