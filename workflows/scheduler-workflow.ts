@@ -5,15 +5,16 @@
  * Continue-as-new keeps the history small and the pending children under the server's limit.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { continueAsNew, log, ParentClosePolicy, proxyActivities, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { log, makeContinueAsNewFunc, ParentClosePolicy, proxyActivities, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { recordRun, recordSearchAttributes } from './record-run';
-import type { SchedulerInput, SchedulerResult, SchedulerStats, TriggerActivityFns } from './types';
+import { SCHEDULER_TASK_TIMEOUT, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
 
 /** Children started per workflow run before continuing as new (server limit: 2000 pending). */
 const CHILDREN_PER_RUN = 1500;
 /** Continue as new well before the history limits (51,200 events / 50 MiB). */
 const HISTORY_EVENTS_PER_RUN = 9000;
 const MAX_COLLECTED = 20000;
+
 
 export async function schedulerWorkflow(input: SchedulerInput): Promise<SchedulerResult> {
   const now = input.now ?? Date.now();
@@ -63,7 +64,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     const current = workflowInfo();
     if (startedThisRun + page.records.length > Math.min(input.childrenPerRun ?? CHILDREN_PER_RUN, CHILDREN_PER_RUN) || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
       // Every startChild above has resolved (the children exist), so ABANDON keeps them running.
-      await continueAsNew<typeof schedulerWorkflow>({ ...input, now, cursor, stats, collected });
+      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, collected });
     }
   }
   log.info(`Scheduled ${stats.started} runs for ${input.triggerId} (${stats.skipped} in flight, ${stats.read} read, ${stats.runs} workflow runs)`);

@@ -166,3 +166,9 @@ export interface TriggerActivityFns {
 
 /** Failure types of runs that end failed (`ApplicationFailure.type`). */
 export const FAILURE_TYPE = { failure: 'TriggerRunFailed', discard: 'TriggerRunDiscarded' } as const;
+
+/**
+ * A scheduler workflow task completes hundreds of child starts at once; on a busy server that can
+ * take longer than Temporal's default 10 s task timeout, so schedulers get a longer one.
+ */
+export const SCHEDULER_TASK_TIMEOUT = '1 minute';

@@ -19,7 +19,7 @@ import { encodeKey, recordIdOf } from '../../workflows/primary-key';
 import { runStateQuery } from '../../workflows/messages';
 import { recordRun, recordSearchAttributes } from '../../workflows/record-run';
 import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner } from '../../workflows/search-attributes';
-import { FAILURE_TYPE, type RecordRunResult, type SchedulerResult } from '../../workflows/types';
+import { FAILURE_TYPE, SCHEDULER_TASK_TIMEOUT, type RecordRunResult, type SchedulerResult } from '../../workflows/types';
 import { recordPlan, scheduledActionInput, schedulerInput } from './plan';
 
 export interface RunTriggerOptions {
@@ -163,6 +163,7 @@ export class TriggerClient {
       return this.client.workflow.start(def.schedulerWorkflowType, {
         workflowId: id,
         taskQueue: def.schedulerQueue,
+        workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT,
         args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, collect: opts.collect, childrenPerRun: opts.childrenPerRun })],
         typedSearchAttributes: [
           { key: TriggerOwner, value: this.app.name },

@@ -11,6 +11,7 @@ import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { scheduleIdFor } from '../definitions/names';
 import { scheduledActionInput, schedulerInput } from '../runtime/plan';
 import { fingerprint, stableStringify } from '../../workflows/primary-key';
+import { SCHEDULER_TASK_TIMEOUT } from '../../workflows/types';
 import { TriggerConfigHash, TriggerKind, TriggerName, TriggerOwner } from '../../workflows/search-attributes';
 
 /** Note on schedules paused at runtime (`pauseTrigger`): boot keeps them paused. */
@@ -53,6 +54,7 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): Desired {
         workflowType,
         taskQueue,
         args,
+        ...(isTrigger ? { workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT } : {}),
         typedSearchAttributes: [
           { key: TriggerOwner, value: app.name },
           { key: TriggerKind, value: kind },
