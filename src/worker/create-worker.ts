@@ -34,7 +34,7 @@ export interface TriggerWorkerOptions {
   registerSchedules?: boolean;
   /** Register this library's search attributes at boot (idempotent). Default true. */
   registerSearchAttributes?: boolean;
-  /** Extra Temporal worker options (concurrency, identity, ...), for every queue. */
+  /** Extra Temporal worker options (concurrency, identity, ...), for every queue. `shutdownGraceTime` defaults to 30 s. */
   workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle' | 'workflowsPath' | 'activities' | 'namespace'>>;
   /** Warnings (explicit stable names missing, ...). Default `console.warn`. */
   warn?: (message: string) => void;
@@ -130,6 +130,8 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
   const workers = await Promise.all(
     taskQueues.map((taskQueue) =>
       Worker.create({
+        // A deploy's graceful shutdown lets running actions finish instead of failing their attempt.
+        shutdownGraceTime: '30 seconds',
         ...options.workerOptions,
         connection: options.connection,
         namespace,
