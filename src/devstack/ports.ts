@@ -22,8 +22,11 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Finds a base port such that `base + offset` is free for every offset given. */
-export async function freePortBlock(offsets: number[], start = 20000, end = 40000): Promise<number> {
+/**
+ * Finds a base port such that `base + offset` is free for every offset given. The range stays
+ * below 32767 because Temporal's Postgres schema stores membership ports as smallint.
+ */
+export async function freePortBlock(offsets: number[], start = 20000, end = 31000): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const base = start + Math.floor(Math.random() * (end - start));
     const free = await Promise.all(offsets.map((o) => isPortFree(base + o)));
