@@ -79,6 +79,9 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
   const address = `127.0.0.1:${port}`;
   const timeoutMs = options.startTimeoutMs ?? 90_000;
   const postgres = resolvePostgresPersistence(options.persistence, port);
+  if (postgres && port + 10 > 32767) {
+    throw new DevStackError('PORT_IN_USE', `Port ${port}: with Postgres persistence Temporal stores its service ports as smallint, so TEMPORAL_PORT must be at most 32757.`);
+  }
 
   if (!(await isPortFree(port))) {
     if (reuse && (await isTemporalHealthy(address))) {
