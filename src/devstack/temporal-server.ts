@@ -10,7 +10,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { DevStackError } from '../errors';
-import { registerSearchAttributes } from '../worker/search-attributes';
+import { ensureSearchAttributes } from '../worker/search-attributes';
 import { spawnManaged, type ManagedProcess } from './child-process';
 import { isPortFree } from './ports';
 import { ensureTemporalBinaries, ensureTemporalSqlTool, type FindBinariesOptions, type TemporalBinaries } from './temporal-binaries';
@@ -232,20 +232,11 @@ export async function prepareNamespace(address: string, namespace: string, timeo
     } catch (err) {
       if (grpcCode(err) !== grpcStatus.ALREADY_EXISTS) throw err;
     }
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-      try {
-        await registerSearchAttributes(connection, namespace);
-        // The namespace cache refreshes every few seconds: wait until a query using our attributes works.
-        await connection.workflowService.countWorkflowExecutions({ namespace, query: `TriggerOwner = 'ptt-probe'` });
-        return;
-      } catch (err) {
-        lastError = err;
-        await new Promise((r) => setTimeout(r, 300));
-      }
+    try {
+      await ensureSearchAttributes(connection, namespace, timeoutMs);
+    } catch (err) {
+      throw new DevStackError('TEMPORAL_START_FAILED', `Could not prepare namespace ${namespace}: ${String(err)}`, { cause: err });
     }
-    throw new DevStackError('TEMPORAL_START_FAILED', `Could not prepare namespace ${namespace}: ${String(lastError)}`, { cause: lastError });
   } finally {
     await connection.close();
   }

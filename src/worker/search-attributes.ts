@@ -13,14 +13,18 @@ export async function registerSearchAttributes(connection: ConnectionLike, names
   return missing;
 }
 
-/** Registers the attributes and waits until visibility queries accept them (cache refresh). */
-export async function ensureSearchAttributes(client: Client, namespace: string, timeoutMs = 30_000): Promise<void> {
+/**
+ * Registers the attributes and waits until visibility queries accept them (the namespace cache
+ * refreshes every few seconds). Takes a Client or a Connection.
+ */
+export async function ensureSearchAttributes(clientOrConnection: Client | ConnectionLike, namespace: string, timeoutMs = 30_000): Promise<void> {
+  const connection = 'connection' in clientOrConnection ? clientOrConnection.connection : clientOrConnection;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      await registerSearchAttributes(client.connection, namespace);
-      await client.connection.workflowService.countWorkflowExecutions({ namespace, query: `TriggerOwner = 'ptt-probe'` });
+      await registerSearchAttributes(connection, namespace);
+      await connection.workflowService.countWorkflowExecutions({ namespace, query: `TriggerOwner = 'ptt-probe'` });
       return;
     } catch (err) {
       lastError = err;
