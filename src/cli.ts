@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { setDefaultNames } from './cli/set-default-names';
+import { readEnv } from './config/env';
 import { migrate } from './db/migrate';
 import type { App } from './definitions/define';
 import { nextRun } from './definitions/define';
@@ -37,10 +38,10 @@ function loadApp(modulePath: string | undefined): App {
 }
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const connection = await Connection.connect({ address });
+  const env = readEnv();
+  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   try {
-    return await fn(new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }));
+    return await fn(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }));
   } finally {
     await connection.close();
   }
@@ -91,7 +92,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
   'db:migrate': {
     help: 'apply prisma/migrations to DATABASE_URL (offline; recorded in _prisma_migrations like Prisma)',
     async run(args) {
-      const url = process.env.DATABASE_URL;
+      const url = readEnv().DATABASE_URL;
       if (!url) throw new TriggerError('CONFIG_INVALID', 'db:migrate needs DATABASE_URL (npm start migrates the embedded database by itself).');
       const dir = path.resolve(args[0] ?? path.join('prisma', 'migrations'));
       const r = await migrate(url, dir, { log: say });

@@ -27,11 +27,23 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   }
   const limit = Math.max(2, Math.floor(word.length / 3));
   if (best !== undefined && bestDistance <= limit) return best;
+  const lower = word.toLowerCase();
   // an abbreviation: `prio` for `priority`
   if (word.length >= 3) {
-    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(word.toLowerCase()));
+    const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(lower));
     if (prefixed.length === 1) return prefixed[0];
   }
+  // a longer spelling of an option: `drain_queues` for `drain`
+  const within = candidates.filter((c) => c.length >= 4 && lower.startsWith(c.toLowerCase()));
+  if (within.length === 1) return within[0];
+  // a shared stem: `actionArgs` for `actionArguments`
+  const prefixLength = (c: string): number => {
+    let i = 0;
+    while (i < c.length && i < lower.length && c[i]!.toLowerCase() === lower[i]) i++;
+    return i;
+  };
+  const stems = candidates.filter((c) => prefixLength(c) >= Math.max(4, Math.ceil(word.length * 0.6)));
+  if (stems.length === 1) return stems[0];
   // snake_case / kebab-case spelling of a camelCase option (AshOban users: max_attempts, lock_for_update?)
   const camel = word.replace(/\?$/, '').replace(/[_-]([a-z])/g, (_, ch: string) => ch.toUpperCase());
   return candidates.find((c) => c.toLowerCase() === camel.toLowerCase());

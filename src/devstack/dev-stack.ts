@@ -3,6 +3,7 @@
  * embedded PGlite when unset) with migrations applied. Used by `npm start` and the CLI.
  */
 import path from 'node:path';
+import { readEnv } from '../config/env';
 import { migrate } from '../db/migrate';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import { startTemporalStack, type TemporalStack, type TemporalStackOptions } from './temporal-server';
@@ -23,7 +24,7 @@ export interface DevStack {
 }
 
 export async function startDevStack(options: DevStackOptions = {}, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<DevStack> {
-  const explicitUrl = options.databaseUrl ?? process.env.DATABASE_URL;
+  const explicitUrl = options.databaseUrl ?? readEnv().DATABASE_URL;
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl: string;
   if (explicitUrl) {

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as PGliteModule from '@electric-sql/pglite';
 import type * as SocketModule from '@electric-sql/pglite-socket';
+import { readEnv } from '../config/env';
 import { DevStackError } from '../errors';
 import { isPortFree } from './ports';
 
@@ -30,7 +31,7 @@ export interface EmbeddedPostgresOptions {
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
-  const port = options.port ?? Number(process.env.PGLITE_PORT ?? 55432);
+  const port = options.port ?? readEnv().PGLITE_PORT;
   const dataDir = options.dataDir ?? path.resolve('.data', 'pglite');
   if (!(await isPortFree(port))) {
     throw new DevStackError('PORT_IN_USE', `Port ${port} (embedded Postgres) is already in use. Choose another with PGLITE_PORT=<port>, or set DATABASE_URL to use your own Postgres.`);

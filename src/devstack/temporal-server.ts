@@ -9,6 +9,7 @@ import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
+import { envFlag, readEnv } from '../config/env';
 import { DevStackError } from '../errors';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { spawnManaged, type ManagedProcess } from './child-process';
@@ -70,11 +71,12 @@ const log = (line: string): void => {
 
 /** Starts (or reuses) a local Temporal server and UI. */
 export async function startTemporalStack(options: TemporalStackOptions = {}): Promise<TemporalStack> {
-  const port = options.port ?? Number(process.env.TEMPORAL_PORT ?? 7233);
-  const uiPort = options.uiPort ?? Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+  const env = readEnv();
+  const port = options.port ?? env.TEMPORAL_PORT;
+  const uiPort = options.uiPort ?? env.TEMPORAL_UI_PORT;
   const namespace = options.namespace ?? 'default';
   const withUi = options.ui ?? true;
-  const reuse = options.reuseExisting ?? process.env.TEMPORAL_REUSE_EXISTING === '1';
+  const reuse = options.reuseExisting ?? envFlag(env.TEMPORAL_REUSE_EXISTING);
   const dataDir = path.resolve(options.dataDir ?? path.join('.data', 'temporal'));
   const address = `127.0.0.1:${port}`;
   const timeoutMs = options.startTimeoutMs ?? 90_000;

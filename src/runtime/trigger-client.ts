@@ -20,6 +20,7 @@ import { runStateQuery } from '../../workflows/messages';
 import { recordRun, recordSearchAttributes } from '../../workflows/record-run';
 import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner } from '../../workflows/search-attributes';
 import { FAILURE_TYPE, SCHEDULER_TASK_TIMEOUT, type RecordRunResult, type SchedulerResult } from '../../workflows/types';
+import { parseOptions, runTriggerOptionsSchema, scheduleAndRunOptionsSchema, scheduleOptionsSchema } from './options-schema';
 import { recordPlan, scheduledActionInput, schedulerInput } from './plan';
 
 export interface RunTriggerOptions {
@@ -96,6 +97,7 @@ export class TriggerClient {
 
   /** The start options of the per-record run for `record`, without starting it. */
   buildTrigger(record: Record<string, unknown>, ref: TriggerRef, opts: RunTriggerOptions = {}): BuiltTrigger {
+    parseOptions(runTriggerOptionsSchema, opts, 'runTrigger/buildTrigger options');
     const t = this.triggerOf(ref);
     const pk = t.resource.primaryKey;
     let key;
@@ -156,6 +158,7 @@ export class TriggerClient {
 
   /** Runs a trigger's scheduler (also for `schedulerCron: false`) or a scheduled action, now. */
   async schedule(target: ScheduleTarget, opts: ScheduleOptions = {}): Promise<WorkflowHandle> {
+    parseOptions(scheduleOptionsSchema, opts, 'schedule options');
     const def = typeof target === 'string' ? this.lookup(target) : target;
     const id = `${def.kind === 'trigger' ? def.schedulerWorkflowType : def.workflowType}/manual/${randomUUID()}`;
     const tenant = opts.tenant ?? null;
@@ -233,6 +236,7 @@ export class TriggerClient {
    * and returns the counts of their outcomes.
    */
   async scheduleAndRunTriggers(target: Triggerable, opts: ScheduleAndRunOptions = {}): Promise<DrainResult> {
+    parseOptions(scheduleAndRunOptionsSchema, opts, 'scheduleAndRunTriggers options');
     const result = emptyDrainResult();
     const deadline = Date.now() + (opts.drainTimeoutMs ?? 120_000);
     for (const def of this.resolveTargets(target, opts)) {

@@ -8,6 +8,7 @@ import { createTriggerActivities } from '../../activities';
 import { nextRun, type App } from '../definitions/define';
 import { TriggerError } from '../errors';
 import { verifyAgainstPrisma, type AnyPrismaClient } from '../prisma/model-meta';
+import { parseOptions, workerOptionsSchema } from '../runtime/options-schema';
 import { syncSchedules, type SyncReport } from '../schedules/sync-schedules';
 import { ensureSearchAttributes } from './search-attributes';
 import { workflowBundleFor } from './bundle';
@@ -108,6 +109,7 @@ export async function bootTriggers(options: BootOptions): Promise<BootReport> {
 }
 
 export async function createTriggerWorker(options: TriggerWorkerOptions): Promise<TriggerWorker> {
+  parseOptions(workerOptionsSchema, options, 'createTriggerWorker');
   const { app } = options;
   const prisma = options.prisma as AnyPrismaClient;
   const namespace = options.namespace ?? options.client.options.namespace;

@@ -1,0 +1,75 @@
+/**
+ * zod schemas for the options of the runtime calls (runTrigger, schedule, scheduleAndRunTriggers,
+ * createTriggerWorker): an unknown or mistyped option is an error naming it, with "did you mean".
+ */
+import { z } from 'zod';
+import { didYouMean } from '../definitions/did-you-mean';
+import { ConfigError } from '../errors';
+
+const args = z.record(z.string(), z.unknown());
+const duration = z.union([z.string().min(1), z.number().nonnegative()]);
+
+export const runTriggerOptionsSchema = z
+  .object({
+    actionArguments: args.optional(),
+    args: args.optional(),
+    tenant: z.string().nullable().optional(),
+    actor: z.unknown().optional(),
+    startDelay: duration.optional(),
+    startOptions: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export const scheduleOptionsSchema = z
+  .object({
+    actionArguments: args.optional(),
+    actor: z.unknown().optional(),
+    tenant: z.string().nullable().optional(),
+    collect: z.boolean().optional(),
+    childrenPerRun: z.number().int().positive().max(1500).optional(),
+  })
+  .strict();
+
+export const scheduleAndRunOptionsSchema = z
+  .object({
+    drain: z.boolean().optional(),
+    scheduledActions: z.boolean().optional(),
+    triggers: z.boolean().optional(),
+    actionArguments: args.optional(),
+    actor: z.unknown().optional(),
+    tenant: z.string().nullable().optional(),
+    drainTimeoutMs: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const workerOptionsSchema = z
+  .object({
+    connection: z.custom((v) => typeof v === 'object' && v !== null, { message: 'expected a NativeConnection' }),
+    client: z.custom((v) => typeof v === 'object' && v !== null && 'workflow' in (v as object), { message: 'expected a @temporalio/client Client' }),
+    app: z.custom((v) => typeof v === 'object' && v !== null && 'byWorkflowType' in (v as object), { message: 'expected the result of defineApp()' }),
+    prisma: z.custom((v) => typeof v === 'object' && v !== null && typeof (v as { $transaction?: unknown }).$transaction === 'function', {
+      message: 'expected a PrismaClient instance (with $transaction)',
+    }),
+    namespace: z.string().min(1).optional(),
+    taskQueues: z.array(z.string().min(1)).optional(),
+    require: z.boolean().optional(),
+    registerSchedules: z.boolean().optional(),
+    registerSearchAttributes: z.boolean().optional(),
+    workerOptions: z.record(z.string(), z.unknown()).optional(),
+    warn: z.custom<(m: string) => void>((v) => typeof v === 'function', { message: 'expected a function' }).optional(),
+  })
+  .strict();
+
+/** Validates `value` against `schema`; throws a ConfigError naming `where` and the option. */
+export function parseOptions<T extends z.ZodObject>(schema: T, value: unknown, where: string): z.output<T> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const known = Object.keys(schema.shape);
+    const key = issue.keys[0]!;
+    const hint = didYouMean(key, known);
+    throw new ConfigError(`${where}: unknown option "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}. Options: ${known.join(', ')}`);
+  }
+  throw new ConfigError(`${where}: option "${issue.path.join('.')}" ${issue.message}`);
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { ConfigError, createTriggerClient, defineApp, defineResource } from '../../src';
+
+const app = defineApp({ name: 'opts', resources: [defineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, schedulerCron: false } } })] });
+const triggers = createTriggerClient({ client: {} as Client, app });
+
+test('runtime options are validated: unknown options name the call and suggest the right one', () => {
+  assert.throws(
+    () => triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actionArgs: {} } as never),
+    (e: unknown) => e instanceof ConfigError && /runTrigger\/buildTrigger options: unknown option "actionArgs" \(did you mean "actionArguments"\?\)/.test(e.message),
+  );
+  assert.throws(() => triggers.buildTrigger({ id: 1 }, 'Ticket.process', { tenant: 5 } as never), (e: unknown) => e instanceof ConfigError && /option "tenant"/.test(e.message));
+});
+
+test('scheduleAndRunTriggers and schedule reject unknown options before touching Temporal', async () => {
+  await assert.rejects(triggers.scheduleAndRunTriggers(app, { drain_queues: true } as never), (e: unknown) => e instanceof ConfigError && /did you mean "drain/.test(e.message));
+  await assert.rejects(triggers.schedule('Ticket.process', { collect: 'yes' } as never), (e: unknown) => e instanceof ConfigError && /option "collect"/.test(e.message));
+});
+
+test('buildTrigger returns the start options without starting anything', () => {
+  const built = triggers.buildTrigger({ id: 7 }, 'Ticket.process', { actionArguments: { why: 'x' }, startDelay: '5 minutes' });
+  assert.equal(built.workflowType, 'Ticket.process');
+  assert.match(built.options.workflowId, /^Ticket\.process\/-\/7\/[0-9a-f]{16}$/);
+  assert.equal(built.options.taskQueue, 'ticket_process');
+  assert.equal(built.options.startDelay, '5 minutes');
+  const input = (built.options.args as [{ key: unknown; actionArguments: unknown; plan: { maxAttempts: number } }])[0];
+  assert.deepEqual(input.key, { id: 7 });
+  assert.deepEqual(input.actionArguments, { why: 'x' });
+  assert.equal(input.plan.maxAttempts, 1);
+  assert.equal(triggers.buildTrigger({ id: 7 }, 'Ticket.process').options.workflowId, 'Ticket.process/-/7', 'no arguments, no fingerprint');
+  assert.equal(triggers.buildTrigger({ id: 7 }, 'Ticket.process', { tenant: 'acme' }).options.workflowId, 'Ticket.process/acme/7', 'the tenant is part of the id');
+});
