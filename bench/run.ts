@@ -7,6 +7,7 @@
  * Starts its own in-memory Temporal server (no UI) on free ports and uses a fresh database on
  * BENCH_DATABASE_URL (default: database `ptt_bench` on the local Postgres).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -46,8 +47,8 @@ async function main(): Promise<void> {
   await migrate(dbUrl, path.resolve(__dirname, '../prisma/migrations'));
   const prisma = createPrismaClient(dbUrl, { max: 20 });
 
-  // Temporal's persistence: `sqlite` (default, in memory) or `postgres` (the local Postgres, 4 shards;
-  // slower than in-memory SQLite on a 2-core machine with fsync-ing Postgres).
+  // Temporal's persistence: `sqlite` (default, in memory), `sqlite-file` (a fresh SQLite file in WAL
+  // mode) or `postgres` (the local Postgres, 4 shards; slower here, where Postgres fsyncs).
   const persistence = process.env.BENCH_TEMPORAL_PERSISTENCE ?? 'sqlite';
   const withBaseline = process.env.BENCH_BASELINE !== '0';
   const existing = process.env.BENCH_TEMPORAL_ADDRESS;
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
     : await startTemporalStack({
         port: await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]),
         ui: false,
-        dataDir: path.resolve(__dirname, '../.data/bench-temporal'),
+        dataDir: persistence === 'sqlite-file' ? fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bench-temporal-')) : path.resolve(__dirname, '../.data/bench-temporal'),
+        persistent: persistence === 'sqlite-file',
         ignoreCli: true,
         persistence: persistence === 'postgres' ? { postgresUrl: adminUrl, database: temporalDbs[0], visibilityDatabase: temporalDbs[1] } : 'sqlite',
       });
