@@ -68,6 +68,18 @@ const Ticket = uniqueResource(tag, {
       },
       onError: { update: { status: 'errored' } },
     },
+    handlerSnoozes: {
+      where: { status: 'open' },
+      schedulerCron: false,
+      action: async (t: { subject: string }, c) => {
+        record(`handlerSnoozes:${t.subject}`, c);
+        throw new Error('always fails');
+      },
+      onError: async (t: { id: number; subject: string }, c) => {
+        if ((calls[`handlerSnoozes:${t.subject}`]?.length ?? 0) === 1) c.snooze(1);
+        await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'errored', lastError: c.error.message } });
+      },
+    },
     snoozy: {
       where: { status: 'open' },
       schedulerCron: false,
@@ -202,6 +214,15 @@ test('snooze is a durable sleep that does not use an attempt', async () => {
   const history = await handle.fetchHistory();
   const timer = (history.events ?? []).find((e) => e.timerStartedEventAttributes);
   assert.equal(Number(timer?.timerStartedEventAttributes?.startToFireTimeout?.seconds), 1);
+});
+
+test('a snooze from onError is honoured: after it, the final attempt runs again, then onError', async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'handler naps' } });
+  const result = (await (await engine.triggers.runTrigger(t, id('handlerSnoozes'))).result()) as RecordRunResult;
+  assert.deepEqual([result.outcome, result.snoozes, result.attempts], ['success', 1, 1]);
+  assert.equal(calls['handlerSnoozes:handler naps']!.length, 2, 'the action ran again after the snooze');
+  const row = await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } });
+  assert.deepEqual([row.status, row.lastError], ['errored', 'always fails']);
 });
 
 test('cancel ends the run cancelled with the reason, rolling back the action', async () => {
