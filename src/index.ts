@@ -13,7 +13,7 @@
 // Definitions
 export { defineApp, defineResource, checkCron, nextRun } from './definitions/define';
 export type { App, Resource, Trigger, ScheduledAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition, DeclarativeAction } from './definitions/define';
-export type { ActionContext, OnErrorContext, ScheduledActionContext, SerializedError, WhereInput, BackoffFn } from './definitions/types';
+export type { ActionContext, OnErrorContext, RunContext, ScheduledActionContext, SerializedError, WhereInput, BackoffFn } from './definitions/types';
 export type { DefinitionState } from './definitions/options';
 export { defaultQueue, defaultWorkflowType, defaultSchedulerWorkflowType, scheduleIdFor } from './definitions/names';
 // Control flow

@@ -15,29 +15,33 @@ export interface WhereInput {
   tenant: string | null;
 }
 
-/** What a trigger action receives besides the freshly re-read record. */
-export interface ActionContext<TTx = any> {
-  /** The transaction the record was re-read (and locked) in: do your writes through it. */
-  tx: TTx;
+/** What every action (trigger, on-error handler, scheduled action) is told about its run. */
+export interface RunContext {
   /** `actionInput` merged with the run's `actionArguments` (the runtime arguments win). */
   args: Record<string, unknown>;
-  /** What `readMetadata` returned when the run was built (undefined without it). */
-  metadata: unknown;
   /** 1-based attempt number. */
   attempt: number;
   maxAttempts: number;
-  /** True on the final attempt. */
+  /** True on the final attempt (AshOban's `last_oban_attempt?`). */
   lastAttempt: boolean;
-  /** `<Resource>.<trigger>` */
-  trigger: string;
-  resource: string;
   tenant: string | null;
-  /** The per-record workflow's id (find the run in the Temporal UI with it). */
+  /** The run's workflow id (find the run in the Temporal UI with it). */
   workflowId: string;
   /** Stop now and run again after `seconds`, without using an attempt (a durable timer). */
   snooze(seconds: number): never;
   /** Stop now; the run ends `cancelled` with this reason. */
   cancel(reason: string): never;
+}
+
+/** What a trigger action receives besides the freshly re-read record. */
+export interface ActionContext<TTx = any> extends RunContext {
+  /** The transaction the record was re-read (and locked) in: do your writes through it. */
+  tx: TTx;
+  /** What `readMetadata` returned when the run was built (undefined without it). */
+  metadata: unknown;
+  /** `<Resource>.<trigger>` */
+  trigger: string;
+  resource: string;
 }
 
 /** What `onError` receives: the action context plus the final attempt's error. */
@@ -46,23 +50,13 @@ export interface OnErrorContext<TTx = any> extends ActionContext<TTx> {
 }
 
 /** What a scheduled action receives. */
-export interface ScheduledActionContext<TPrisma = any> {
+export interface ScheduledActionContext<TPrisma = any> extends RunContext {
   /** The application's PrismaClient. */
   prisma: TPrisma;
-  /** `actionInput` merged with the run's `actionArguments` (the runtime arguments win). */
-  args: Record<string, unknown>;
-  attempt: number;
-  maxAttempts: number;
-  /** True on the final attempt (AshOban's `last_oban_attempt?`). */
-  lastAttempt: boolean;
   /** `<Resource>.<name>` */
   name: string;
-  tenant: string | null;
-  workflowId: string;
   /** The time the run was scheduled for (the cron tick), or the start time of a manual run. */
   scheduledAt: Date;
-  snooze(seconds: number): never;
-  cancel(reason: string): never;
 }
 
 export type ActionResult = unknown;
