@@ -11,8 +11,6 @@ function inChain(err: unknown, pred: (e: { code?: unknown }) => boolean, depth =
   return pred(err as { code?: unknown }) || inChain((err as { cause?: unknown }).cause, pred, depth + 1);
 }
 
-/** Prisma's "record to update/delete not found" (the record vanished under us): AshOban's StaleRecord. */
-const isRecordNotFound = (err: unknown): boolean => inChain(err, (e) => e.code === 'P2025');
 const isNoLongerApplies = (err: unknown): boolean => inChain(err, (e) => e instanceof TriggerNoLongerApplies || e.code === 'TRIGGER_NO_LONGER_APPLIES');
 
 export function backoffSeconds(backoff: 'exponential' | number | BackoffFn, attempt: number, err: unknown): number {
@@ -27,6 +25,5 @@ export function outcomeOfError(err: unknown, backoff: 'exponential' | number | B
   if (flow && 'snooze' in flow) return { status: 'snooze', seconds: flow.snooze };
   if (flow && 'cancel' in flow) return { status: 'cancel', reason: flow.cancel };
   if (isNoLongerApplies(err)) return { status: 'no-longer-applies', reason: (err as Error).message };
-  if (isRecordNotFound(err)) return { status: 'no-longer-applies', reason: 'record no longer exists' };
   return { status: 'error', error: serializeError(err), backoffSeconds: backoffSeconds(backoff, attempt, err) };
 }

@@ -18,7 +18,7 @@ export async function findRecords(app: App, prisma: AnyPrismaClient, input: Find
   const plan = recordPlan(app, t);
   if (t.state !== 'active') {
     log.info(`${t.id} is ${t.state}: the scheduler starts no runs`);
-    return { plan, records: [], cursor: input.cursor, done: true };
+    return { plan, records: [], cursor: input.cursor, done: true, inactive: `trigger ${t.id} is ${t.state}` };
   }
   const pk = t.resource.primaryKey;
   const nullable = t.sort ? await nullableFields(prisma, t.resource) : new Set<string>();

@@ -5,6 +5,7 @@
 import type { App } from '../src/definitions/define';
 import type { AnyPrismaClient } from '../src/prisma/model-meta';
 import type { TriggerActivityFns } from '../workflows/types';
+import { backoffSeconds } from './attempt-outcome';
 import { findRecords } from './find-records';
 import { runTriggerAttempt } from './run-action';
 import { runScheduledAction } from './run-scheduled-action';
@@ -16,6 +17,7 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
     pttRunAction: (input) => runTriggerAttempt(app, prisma, input, 'action'),
     pttRunOnError: (input) => runTriggerAttempt(app, prisma, input, 'onError'),
     pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input),
+    pttBackoff: async (input) => backoffSeconds(app.trigger(input.triggerId).backoff, input.attempt, Object.assign(new Error(input.error.message), { name: input.error.name })),
   };
 }
 

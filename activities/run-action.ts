@@ -17,19 +17,31 @@ import { withHeartbeat } from './heartbeat';
 /** Interactive transaction limit when the trigger has no `timeout` (Prisma's default is 5 s). */
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 15 * 60_000;
 
-function uniqueWhere(t: Trigger, key: Record<string, unknown>): Record<string, unknown> {
-  const pk = t.resource.primaryKey;
-  return pk.length === 1 ? { [pk[0]!]: key[pk[0]!] } : { [pk.join('_')]: key };
-}
+/** Prisma's "record to update/delete not found": the record vanished under us (AshOban's StaleRecord). */
+const isRecordNotFound = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2025';
 
+/**
+ * A declarative update/delete of the run's own record. A single-field key uses update/delete (so
+ * `data` may hold relation writes); a compound key uses updateMany/deleteMany on the key fields,
+ * because Prisma's name for a compound unique (`a_b`, or `@@id(name:)`) is not in its runtime model.
+ */
 async function runDeclarative(t: Trigger, tx: any, action: DeclarativeAction<any>, record: any, ctx: ActionContext, key: Record<string, unknown>): Promise<void> {
   const delegate = tx[t.resource.delegate];
-  if ('delete' in action) {
-    await delegate.delete({ where: uniqueWhere(t, key) });
+  const pk = t.resource.primaryKey;
+  const data = 'delete' in action ? undefined : typeof action.update === 'function' ? await action.update(record, ctx) : action.update;
+  if (pk.length > 1) {
+    const { count } = data === undefined ? await delegate.deleteMany({ where: key }) : await delegate.updateMany({ where: key, data });
+    if (count === 0) throw new TriggerNoLongerApplies('record no longer exists');
     return;
   }
-  const data = typeof action.update === 'function' ? await action.update(record, ctx) : action.update;
-  await delegate.update({ where: uniqueWhere(t, key), data });
+  const where = { [pk[0]!]: key[pk[0]!] };
+  try {
+    if (data === undefined) await delegate.delete({ where });
+    else await delegate.update({ where, data });
+  } catch (err) {
+    if (isRecordNotFound(err)) throw new TriggerNoLongerApplies('record no longer exists');
+    throw err;
+  }
 }
 
 export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input: RunActionInput, mode: 'action' | 'onError'): Promise<AttemptOutcome> {
@@ -56,6 +68,7 @@ export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input
             tx,
             args: { ...(t.actionInput ?? {}), ...input.actionArguments },
             metadata: input.metadata,
+            extraArgs: input.extraArgs ?? {},
             attempt: input.attempt,
             maxAttempts: input.maxAttempts,
             lastAttempt: input.attempt >= input.maxAttempts,

@@ -82,6 +82,11 @@ function idPart(s: string): string {
   return s.replace(/%/g, '%25').replace(/\//g, '%2F');
 }
 
+/** The tenant's part of a workflow id: `-` for none, `%2D` for a tenant named `-`, else escaped. */
+export function tenantIdPart(tenant: string | null | undefined): string {
+  return tenant === null || tenant === undefined ? '-' : tenant === '-' ? '%2D' : idPart(tenant);
+}
+
 /**
  * The per-record workflow id: `<workflowType>/<tenant or ->/<recordId>`, plus `/<fingerprint>` of
  * the uniqueness arguments when there are any (`%` and `/` in the tenant and record id are
@@ -90,8 +95,7 @@ function idPart(s: string): string {
  */
 export function recordWorkflowId(workflowType: string, tenant: string | null | undefined, recordId: string, uniqueArgs?: Record<string, unknown>): string {
   const args = uniqueArgs === undefined ? '{}' : stableStringify(uniqueArgs);
-  const tenantPart = tenant === null || tenant === undefined ? '-' : tenant === '-' ? '%2D' : idPart(tenant);
-  const id = `${workflowType}/${tenantPart}/${idPart(recordId)}${args !== '{}' ? `/${fingerprint(args)}` : ''}`;
+  const id = `${workflowType}/${tenantIdPart(tenant)}/${idPart(recordId)}${args !== '{}' ? `/${fingerprint(args)}` : ''}`;
   if (id.length <= MAX_ID) return id;
   return `${id.slice(0, MAX_ID - 18)}~${fingerprint(id)}`;
 }

@@ -18,8 +18,11 @@ export function recordSearchAttributes(plan: RecordPlan, recordId: string, tenan
 
 /** The per-record run's id and input for a found record. */
 export function recordRun(plan: RecordPlan, rec: FoundRecord, tenant: string | null, actionArguments: Record<string, unknown>, actor: unknown) {
-  const workflowId = recordWorkflowId(plan.workflowType, tenant, rec.recordId, rec.extraArgs);
+  // Every argument makes the run unique (as Oban's uniqueness covers all args), on both start paths.
+  const unique = Object.keys(actionArguments).length ? { ...rec.extraArgs, actionArguments } : rec.extraArgs;
+  const workflowId = recordWorkflowId(plan.workflowType, tenant, rec.recordId, unique);
   const input: RecordRunInput = { plan, key: rec.key, recordId: rec.recordId, tenant, actionArguments, metadata: rec.metadata, actor };
+  if (rec.extraArgs) input.extraArgs = rec.extraArgs;
   return { workflowId, input };
 }
 

@@ -4,14 +4,16 @@
  * action and commits. Retries, backoff and snooze are durable timers here, so they survive worker
  * and server restarts; a snooze does not use an attempt.
  */
-import { ApplicationFailure, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { exponentialBackoffSeconds } from './backoff';
 import { runStateQuery } from './messages';
 import { TriggerOutcome } from './search-attributes';
-import { FAILURE_TYPE, type AttemptOutcome, type RecordRunInput, type RecordRunResult, type RunActionInput, type TriggerActivityFns } from './types';
+import { FAILURE_TYPE, type AttemptOutcome, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
 
 const HEARTBEAT_TIMEOUT = '30 seconds';
 const NO_TIMEOUT = '3650 days';
+/** A run that snoozes this many times continues as new, so its history never nears the limit. */
+const SNOOZES_PER_RUN = 500;
 
 export function attemptActivities(timeoutMs: number | null): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction'> {
   return proxyActivities<TriggerActivityFns>({
@@ -22,16 +24,38 @@ export function attemptActivities(timeoutMs: number | null): Pick<TriggerActivit
   });
 }
 
+/** Seconds to wait after an attempt that did not return: how `backoff` says, else exponential. */
+export type TimeoutBackoff = (attemptNo: number, error: SerializedErrorData) => Promise<number>;
+
+export const exponentialTimeoutBackoff: TimeoutBackoff = async (attemptNo) => exponentialBackoffSeconds(attemptNo);
+
 /** Runs one attempt; an activity that did not return (timeout, crashed worker) is an error attempt. */
-export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: number): Promise<AttemptOutcome> {
+export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: number, backoff: TimeoutBackoff = exponentialTimeoutBackoff): Promise<AttemptOutcome> {
   try {
     return await call();
   } catch (err) {
     const e = err as { message?: string; cause?: { message?: string; name?: string } };
     const message = e.cause?.message ? `${e.message ?? 'activity failed'}: ${e.cause.message}` : (e.message ?? String(err));
-    return { status: 'error', error: { name: e.cause?.name ?? 'ActivityFailure', message }, backoffSeconds: exponentialBackoffSeconds(attemptNo) };
+    const error: SerializedErrorData = { name: e.cause?.name ?? 'ActivityFailure', message };
+    return { status: 'error', error, backoffSeconds: await backoff(attemptNo, error) };
   }
 }
+
+function timeoutBackoff(plan: RecordInputPlan): TimeoutBackoff {
+  const b = plan.backoff;
+  if (typeof b === 'number') return async () => b;
+  if (b !== 'function') return exponentialTimeoutBackoff;
+  const { pttBackoff } = proxyLocalActivities<TriggerActivityFns>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
+  return async (attemptNo, error) => {
+    try {
+      return await pttBackoff({ triggerId: plan.triggerId, attempt: attemptNo, error });
+    } catch {
+      return exponentialBackoffSeconds(attemptNo);
+    }
+  };
+}
+
+type RecordInputPlan = RecordRunInput['plan'];
 
 export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunResult> {
   const { plan } = input;
@@ -49,19 +73,24 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     tenant: input.tenant,
     actionArguments: input.actionArguments,
     metadata: input.metadata,
+    ...(input.extraArgs ? { extraArgs: input.extraArgs } : {}),
     actor: input.actor,
     maxAttempts: plan.maxAttempts,
     workflowId: info.workflowId,
   };
-  let attemptNo = 1;
-  let snoozes = 0;
+  const backoff = timeoutBackoff(plan);
+  let attemptNo = input.resume?.attempt ?? 1;
+  let snoozes = input.resume?.snoozes ?? 0;
+  let snoozesThisRun = 0;
   const finish = (outcome: RecordRunResult['outcome'], extra: Partial<RecordRunResult> = {}): RecordRunResult => {
     setState(outcome);
     const result: RecordRunResult = { outcome, attempts: attemptNo, snoozes, ...extra };
-    if (outcome === 'failure' || outcome === 'discard') {
+    // With triggerOnce the run's id is reused only after a failed close, so a cancelled run closes
+    // failed (type TriggerRunCancelled) to leave the record free to run again, as Oban does.
+    if (outcome === 'failure' || outcome === 'discard' || (outcome === 'cancelled' && plan.triggerOnce)) {
       throw ApplicationFailure.create({
         type: FAILURE_TYPE[outcome],
-        message: `${plan.triggerId} ${outcome} for record ${input.recordId} after ${attemptNo} attempt(s): ${extra.error?.message ?? ''}`,
+        message: `${plan.triggerId} ${outcome} for record ${input.recordId} after ${attemptNo} attempt(s): ${extra.reason ?? extra.error?.message ?? ''}`,
         nonRetryable: true,
         details: [result],
       });
@@ -70,14 +99,16 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
   };
   const snoozeFor = async (seconds: number): Promise<void> => {
     snoozes++;
+    snoozesThisRun++;
     if (plan.debug) log.debug('snoozed', { trigger: plan.triggerId, record: input.recordId, seconds });
     setState('snoozed');
     await sleep(Math.max(1, Math.round(seconds * 1000)));
     setState('running');
+    if (snoozesThisRun >= (input.snoozesPerRun ?? SNOOZES_PER_RUN)) await continueAsNew<typeof recordWorkflow>({ ...input, resume: { attempt: attemptNo, snoozes } });
   };
 
   for (;;) {
-    const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo);
+    const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo, backoff);
     if (out.status === 'success') return finish('success');
     if (out.status === 'no-longer-applies') {
       if (plan.debug) log.debug('trigger no longer applies', { trigger: plan.triggerId, record: input.recordId });
@@ -92,15 +123,15 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     const last = attemptNo >= plan.maxAttempts;
     if (!last) {
       if (plan.logErrors) log.warn(`Error occurred for ${plan.resource} ${input.recordId} on ${plan.triggerId} (attempt ${attemptNo}/${plan.maxAttempts}): ${out.error.message}`);
-      state = 'backoff';
+      setState('backoff');
       await sleep(Math.max(1, Math.round(out.backoffSeconds * 1000)));
-      state = 'running';
+      setState('running');
       attemptNo++;
       continue;
     }
     if (plan.logFinalError) log.error(`Error occurred for ${plan.resource} ${input.recordId} on ${plan.triggerId} (final attempt ${attemptNo}/${plan.maxAttempts}): ${out.error.message}`);
     if (!plan.hasOnError) return finish('failure', { error: out.error });
-    const handled = await attempt(() => acts.pttRunOnError({ ...base, attempt: attemptNo, error: out.error }), attemptNo);
+    const handled = await attempt(() => acts.pttRunOnError({ ...base, attempt: attemptNo, error: out.error }), attemptNo, backoff);
     if (handled.status === 'success') return finish(plan.onErrorFailsJob ? 'discard' : 'success', { error: out.error });
     if (handled.status === 'no-longer-applies' || handled.status === 'cancel') return finish('cancelled', { reason: handled.reason, error: out.error });
     if (handled.status === 'snooze') {

@@ -52,9 +52,9 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
     }
     if (attemptNo < input.maxAttempts) {
       log.warn(`Scheduled action ${input.actionId} failed (attempt ${attemptNo}/${input.maxAttempts}): ${out.error.message}`);
-      state = 'backoff';
+      setState('backoff');
       await sleep(Math.max(1, Math.round(out.backoffSeconds * 1000)));
-      state = 'running';
+      setState('running');
       attemptNo++;
       continue;
     }

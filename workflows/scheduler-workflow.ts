@@ -22,6 +22,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
   const stats: SchedulerStats = { read: 0, started: 0, skipped: 0, pages: 0, runs: 0, ...input.stats };
   stats.runs++;
   const collected = input.collect ? [...(input.collected ?? [])] : undefined;
+  const skippedIds = input.collect ? [...(input.skippedIds ?? [])] : undefined;
   let collectTruncated = false;
   const { pttFindRecords } = proxyActivities<TriggerActivityFns>({
     startToCloseTimeout: '10 minutes',
@@ -32,6 +33,10 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
 
   for (;;) {
     const page = await pttFindRecords({ triggerId: input.triggerId, tenant, cursor, now, alreadyRead: stats.read });
+    if (page.inactive) {
+      log.info(`${page.inactive}: the scheduler starts no runs`);
+      return { ...stats, cancelled: page.inactive, ...(collected ? { collected, skippedIds, collectTruncated } : {}) };
+    }
     stats.pages++;
     stats.read += page.records.length;
     const { plan } = page;
@@ -55,6 +60,10 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           stats.skipped++;
+          if (skippedIds) {
+            if (skippedIds.length < MAX_COLLECTED) skippedIds.push(run.workflowId);
+            else collectTruncated = true;
+          }
         }
       }),
     );
@@ -64,9 +73,9 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     const current = workflowInfo();
     if (startedThisRun + page.records.length > Math.min(input.childrenPerRun ?? CHILDREN_PER_RUN, CHILDREN_PER_RUN) || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
       // Every startChild above has resolved (the children exist), so ABANDON keeps them running.
-      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, collected });
+      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, collected, skippedIds });
     }
   }
   log.info(`Scheduled ${stats.started} runs for ${input.triggerId} (${stats.skipped} in flight, ${stats.read} read, ${stats.runs} workflow runs)`);
-  return { ...stats, ...(collected ? { collected, collectTruncated } : {}) };
+  return { ...stats, ...(collected ? { collected, skippedIds, collectTruncated } : {}) };
 }

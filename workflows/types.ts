@@ -19,6 +19,9 @@ export interface RecordPlan {
   /** Per-attempt timeout in ms; null = none (crashes are detected by heartbeat). */
   timeoutMs: number | null;
   triggerOnce: boolean;
+  /** How long to wait after an attempt that did not return (timeout, crashed worker): the trigger's
+   * `backoff` when it is a number, otherwise exponential ('function': asked of the activity side). */
+  backoff?: number | 'exponential' | 'function';
   hasOnError: boolean;
   onErrorFailsJob: boolean;
   logErrors: boolean;
@@ -33,7 +36,13 @@ export interface RecordRunInput {
   tenant: string | null;
   actionArguments: Record<string, unknown>;
   metadata?: unknown;
+  /** The trigger's `extraArgs` (and runTrigger's `args`): part of the run's identity, shown to the action. */
+  extraArgs?: Record<string, unknown>;
   actor?: unknown;
+  /** Carried over continue-as-new (a run that snoozed many times). */
+  resume?: { attempt: number; snoozes: number };
+  /** Snoozes before the run continues as new (default 500; lower only to test it). */
+  snoozesPerRun?: number;
 }
 
 export type RunOutcome = 'success' | 'failure' | 'discard' | 'cancelled';
@@ -69,6 +78,7 @@ export interface SchedulerInput {
   /** Return the ids of the runs started (for draining in tests). */
   collect?: boolean;
   collected?: string[];
+  skippedIds?: string[];
   actionArguments?: Record<string, unknown>;
   actor?: unknown;
 }
@@ -87,7 +97,11 @@ export interface SchedulerStats {
 
 export interface SchedulerResult extends SchedulerStats {
   collected?: string[];
+  /** With `collect`: ids of in-flight runs the scheduler skipped (draining waits for them too). */
+  skippedIds?: string[];
   collectTruncated?: boolean;
+  /** Set when the trigger is not active: the scheduler did nothing (AshOban's `{:cancel, state}`). */
+  cancelled?: string;
 }
 
 export interface FoundRecord {
@@ -112,6 +126,8 @@ export interface FindRecordsResult {
   cursor: unknown;
   /** No more records this tick (last page, or `recordLimit` reached). */
   done: boolean;
+  /** Set when the trigger is paused or deleted: the tick does nothing. */
+  inactive?: string;
 }
 
 export interface RunActionInput {
@@ -120,11 +136,18 @@ export interface RunActionInput {
   tenant: string | null;
   actionArguments: Record<string, unknown>;
   metadata?: unknown;
+  extraArgs?: Record<string, unknown>;
   actor?: unknown;
   attempt: number;
   maxAttempts: number;
   workflowId: string;
   error?: SerializedErrorData;
+}
+
+export interface BackoffInput {
+  triggerId: string;
+  attempt: number;
+  error: SerializedErrorData;
 }
 
 export interface ScheduledActionInput {
@@ -162,10 +185,12 @@ export interface TriggerActivityFns {
   pttRunAction(input: RunActionInput): Promise<AttemptOutcome>;
   pttRunOnError(input: RunActionInput): Promise<AttemptOutcome>;
   pttRunScheduledAction(input: RunScheduledActionInput): Promise<AttemptOutcome>;
+  /** The trigger's `backoff` function, for an attempt that did not return (run as a local activity). */
+  pttBackoff(input: BackoffInput): Promise<number>;
 }
 
 /** Failure types of runs that end failed (`ApplicationFailure.type`). */
-export const FAILURE_TYPE = { failure: 'TriggerRunFailed', discard: 'TriggerRunDiscarded' } as const;
+export const FAILURE_TYPE = { failure: 'TriggerRunFailed', discard: 'TriggerRunDiscarded', cancelled: 'TriggerRunCancelled' } as const;
 
 /**
  * A scheduler workflow task completes hundreds of child starts at once; on a busy server that can

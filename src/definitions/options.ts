@@ -71,7 +71,12 @@ export interface TriggerDefinition<R = any, TTx = any> {
   actionInput?: Record<string, unknown>;
   /** `(record) => metadata`, computed when the run is built, given to the action as `ctx.metadata`. @default none */
   readMetadata?: (record: R) => unknown;
-  /** Extra run arguments (object or function of the record); they make the run unique. @default none */
+  /**
+   * Extra run arguments (an object, or a function of the record: it sees the whole record on both
+   * start paths, where AshOban's saw only the key on the scheduler path). They make the run unique (a fingerprint in
+   * its workflow id), are stored in its input and reach the action as `ctx.extraArgs`; they win over
+   * runTrigger's `args`. @default none
+   */
   extraArgs?: Record<string, unknown> | ((record: R) => Record<string, unknown>);
   /** Stable workflow type of the per-record runs (renaming code never changes it). @default `<Resource>.<trigger>` (boot warns) */
   workflowType?: string;

@@ -39,6 +39,8 @@ export interface ActionContext<TTx = any> extends RunContext {
   tx: TTx;
   /** What `readMetadata` returned when the run was built (undefined without it). */
   metadata: unknown;
+  /** The run's extra arguments: the trigger's `extraArgs`, over runTrigger's `args` ({} without them). */
+  extraArgs: Record<string, unknown>;
   /** `<Resource>.<trigger>` */
   trigger: string;
   resource: string;

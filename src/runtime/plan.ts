@@ -12,6 +12,7 @@ export function recordPlan(app: App, t: Trigger): RecordPlan {
     maxAttempts: t.maxAttempts,
     timeoutMs: t.timeout === 'infinity' ? null : t.timeout,
     triggerOnce: t.triggerOnce,
+    backoff: typeof t.backoff === 'function' ? 'function' : t.backoff,
     hasOnError: t.onError !== undefined,
     onErrorFailsJob: t.onErrorFailsJob,
     logErrors: t.logErrors,

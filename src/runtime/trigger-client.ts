@@ -12,10 +12,10 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdReusePolicy, type Duration } from '@temporalio/common';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Duration } from '@temporalio/common';
 import type { App, Resource, ScheduledAction, Trigger } from '../definitions/define';
-import { DefinitionError, TriggerError } from '../errors';
-import { encodeKey, recordIdOf } from '../../workflows/primary-key';
+import { ConfigError, DefinitionError, TriggerError } from '../errors';
+import { encodeKey, recordIdOf, tenantIdPart } from '../../workflows/primary-key';
 import { runStateQuery } from '../../workflows/messages';
 import { recordRun, recordSearchAttributes } from '../../workflows/record-run';
 import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner } from '../../workflows/search-attributes';
@@ -26,7 +26,7 @@ import { recordPlan, scheduledActionInput, schedulerInput } from './plan';
 export interface RunTriggerOptions {
   /** Arguments merged over the trigger's `actionInput` and handed to the action as `ctx.args`. They make the run unique. */
   actionArguments?: Record<string, unknown>;
-  /** Extra uniqueness arguments: not given to the action, only part of the run's identity. */
+  /** Extra arguments: part of the run's identity, given to the action as `ctx.extraArgs` (the trigger's `extraArgs` win). */
   args?: Record<string, unknown>;
   /** The tenant of the run (part of its workflow id). */
   tenant?: string | null;
@@ -34,9 +34,21 @@ export interface RunTriggerOptions {
   actor?: unknown;
   /** Start the run after this delay (`'5 minutes'`, ms). */
   startDelay?: Duration;
-  /** Other Temporal start options (memo, priority, ...), merged last. */
+  /**
+   * Other Temporal start options (memo, priority, retry, ...). The ones the library owns
+   * (`searchAttributes`, `typedSearchAttributes`, `workflowIdReusePolicy`,
+   * `workflowIdConflictPolicy`) are refused: they carry the run's filters and its uniqueness.
+   */
   startOptions?: Partial<Omit<WorkflowStartOptions, 'args' | 'taskQueue' | 'workflowId'>>;
 }
+
+/** A run handle from `runTrigger`, telling whether it was started now. */
+export type StartedRun = WorkflowHandle & {
+  /** A run for the same record and arguments was in flight: this is its handle. */
+  alreadyRunning: boolean;
+  /** `triggerOnce`: a run for the same record and arguments already completed: this is its handle. */
+  alreadyCompleted: boolean;
+};
 
 export interface BuiltTrigger {
   workflowType: string;
@@ -49,14 +61,25 @@ export type ScheduleTarget = Trigger | ScheduledAction | string;
 /** What `scheduleAndRunTriggers` accepts. */
 export type Triggerable = App | Resource | Trigger | ScheduledAction | [Resource, string] | string | Triggerable[];
 
-export interface DrainResult {
+/** Outcome counts of drained runs. */
+export interface DrainCounts {
   success: number;
   failure: number;
   discard: number;
   cancelled: number;
   snoozed: number;
+}
+
+/**
+ * What `scheduleAndRunTriggers({ drain: true })` returns. As in AshOban (whose drain runs the
+ * scheduler jobs and then the worker jobs and sums both), the totals count every run drained:
+ * each scheduler (success; `cancelled` when its trigger is paused or deleted; `failure` when it
+ * failed), each per-record run and each scheduled action. `byKind` splits them.
+ */
+export interface DrainResult extends DrainCounts {
   /** Ids of runs still running (not snoozed) when the drain timed out. */
   notDrained: string[];
+  byKind: { scheduler: DrainCounts; record: DrainCounts; scheduledAction: DrainCounts };
 }
 
 export interface ScheduleAndRunOptions {
@@ -83,7 +106,17 @@ export interface ScheduleOptions {
   childrenPerRun?: number;
 }
 
-export const emptyDrainResult = (): DrainResult => ({ success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0, notDrained: [] });
+const emptyCounts = (): DrainCounts => ({ success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0 });
+export const emptyDrainResult = (): DrainResult => ({ ...emptyCounts(), notDrained: [], byKind: { scheduler: emptyCounts(), record: emptyCounts(), scheduledAction: emptyCounts() } });
+
+type RunKind = keyof DrainResult['byKind'];
+const count = (into: DrainResult, kind: RunKind, outcome: keyof DrainCounts): void => {
+  into[outcome]++;
+  into.byKind[kind][outcome]++;
+};
+
+/** Start options the library sets itself (refused in `startOptions`). */
+const OWNED_START_OPTIONS = ['searchAttributes', 'typedSearchAttributes', 'workflowIdReusePolicy', 'workflowIdConflictPolicy'];
 
 export class TriggerClient {
   constructor(
@@ -109,11 +142,17 @@ export class TriggerClient {
     const recordId = recordIdOf(key, pk);
     const tenant = opts.tenant ?? null;
     const plan = recordPlan(this.app, t);
+    const owned = Object.keys(opts.startOptions ?? {}).filter((k) => OWNED_START_OPTIONS.includes(k));
+    if (owned.length) {
+      throw new ConfigError(
+        `runTrigger/buildTrigger options: startOptions.${owned[0]} is set by the library (search attributes make runs filterable in the UI; the id policies are how in-flight runs and triggerOnce are deduplicated). Use triggerOnce for the policy, or set it on the returned options of buildTrigger if you really mean to.`,
+      );
+    }
     const staticExtra = typeof t.extraArgs === 'function' ? t.extraArgs(record) : t.extraArgs;
-    const unique = { ...(staticExtra ?? {}), ...(opts.args ?? {}), ...(opts.actionArguments && Object.keys(opts.actionArguments).length ? { actionArguments: opts.actionArguments } : {}) };
+    const extraArgs = { ...(opts.args ?? {}), ...(staticExtra ?? {}) };
     const run = recordRun(
       plan,
-      { key, recordId, metadata: t.readMetadata ? t.readMetadata(record) : undefined, extraArgs: Object.keys(unique).length ? unique : undefined },
+      { key, recordId, metadata: t.readMetadata ? t.readMetadata(record) : undefined, extraArgs: Object.keys(extraArgs).length ? extraArgs : undefined },
       tenant,
       opts.actionArguments ?? {},
       opts.actor,
@@ -133,23 +172,26 @@ export class TriggerClient {
   }
 
   /**
-   * Starts the per-record run for `record` now. When a run for the same record (and uniqueness
-   * arguments) is already in flight, returns that run's handle instead (`alreadyRunning: true`).
+   * Starts the per-record run for `record` now. When a run for the same record (and arguments) is
+   * already in flight, returns that run's handle instead (`alreadyRunning: true`); with
+   * `triggerOnce`, when one already completed, returns its handle with `alreadyCompleted: true`.
    */
-  async runTrigger(record: Record<string, unknown>, ref: TriggerRef, opts: RunTriggerOptions = {}): Promise<WorkflowHandle & { alreadyRunning: boolean }> {
+  async runTrigger(record: Record<string, unknown>, ref: TriggerRef, opts: RunTriggerOptions = {}): Promise<StartedRun> {
     const built = this.buildTrigger(record, ref, opts);
     try {
       const handle = await this.client.workflow.start(built.workflowType, built.options);
-      return Object.assign(handle, { alreadyRunning: false });
+      return Object.assign(handle, { alreadyRunning: false, alreadyCompleted: false });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      return Object.assign(this.client.workflow.getHandle(built.options.workflowId), { alreadyRunning: true });
+      const handle = this.client.workflow.getHandle(built.options.workflowId);
+      const running = (await handle.describe()).status.name === 'RUNNING';
+      return Object.assign(handle, { alreadyRunning: running, alreadyCompleted: !running });
     }
   }
 
   /** `runTrigger` for each record. */
-  async runTriggers(records: Record<string, unknown>[], ref: TriggerRef, opts: RunTriggerOptions = {}): Promise<(WorkflowHandle & { alreadyRunning: boolean })[]> {
-    const out: (WorkflowHandle & { alreadyRunning: boolean })[] = [];
+  async runTriggers(records: Record<string, unknown>[], ref: TriggerRef, opts: RunTriggerOptions = {}): Promise<StartedRun[]> {
+    const out: StartedRun[] = [];
     for (let i = 0; i < records.length; i += 50) {
       out.push(...(await Promise.all(records.slice(i, i + 50).map((r) => this.runTrigger(r, ref, opts)))));
     }
@@ -160,11 +202,14 @@ export class TriggerClient {
   async schedule(target: ScheduleTarget, opts: ScheduleOptions = {}): Promise<WorkflowHandle> {
     parseOptions(scheduleOptionsSchema, opts, 'schedule options');
     const def = typeof target === 'string' ? this.lookup(target) : target;
-    const id = `${def.kind === 'trigger' ? def.schedulerWorkflowType : def.workflowType}/manual/${randomUUID()}`;
     const tenant = opts.tenant ?? null;
     if (def.kind === 'trigger') {
+      // One manual scheduler per trigger and tenant at a time (AshOban's scheduler is unique while
+      // incomplete): a second call while one runs gets the running one's handle.
       return this.client.workflow.start(def.schedulerWorkflowType, {
-        workflowId: id,
+        workflowId: `${def.schedulerWorkflowType}/manual/${tenantIdPart(tenant)}`,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         taskQueue: def.schedulerQueue,
         workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT,
         args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, collect: opts.collect, childrenPerRun: opts.childrenPerRun })],
@@ -176,7 +221,7 @@ export class TriggerClient {
       });
     }
     return this.client.workflow.start(def.workflowType, {
-      workflowId: id,
+      workflowId: `${def.workflowType}/manual/${tenantIdPart(tenant)}/${randomUUID()}`,
       taskQueue: def.queue,
       args: [scheduledActionInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor })],
       typedSearchAttributes: [
@@ -222,7 +267,8 @@ export class TriggerClient {
       }
       const resources = 'resources' in x ? x.resources : [x as Resource];
       for (const r of resources) {
-        if (wantTriggers) out.push(...r.triggers.filter((t) => t.state === 'active'));
+        // Paused and deleted triggers too: their scheduler does nothing and counts `cancelled`, as in AshOban.
+        if (wantTriggers) out.push(...r.triggers);
         if (wantActions) out.push(...r.scheduledActions.filter((a) => a.state === 'active'));
       }
     };
@@ -232,8 +278,9 @@ export class TriggerClient {
 
   /**
    * Runs the schedulers of the targets now (every trigger, including `schedulerCron: false`;
-   * scheduled actions when asked or named). With `drain: true`, waits for every run they started
-   * and returns the counts of their outcomes.
+   * scheduled actions when asked or named). With `drain: true`, waits for every run they started,
+   * for runs of those triggers already in flight (which a scheduler skips, as Oban's drain runs the
+   * whole queue), and returns the outcome counts: see {@link DrainResult}.
    */
   async scheduleAndRunTriggers(target: Triggerable, opts: ScheduleAndRunOptions = {}): Promise<DrainResult> {
     parseOptions(scheduleAndRunOptionsSchema, opts, 'scheduleAndRunTriggers options');
@@ -243,35 +290,61 @@ export class TriggerClient {
       const handle = await this.schedule(def, { actionArguments: opts.actionArguments, actor: opts.actor, tenant: opts.tenant, collect: opts.drain === true });
       if (!opts.drain) continue;
       if (def.kind === 'scheduled-action') {
-        await this.drainOne(handle.workflowId, deadline, result);
+        await this.drainOne(handle.workflowId, deadline, result, 'scheduledAction');
         continue;
       }
-      const stats = (await handle.result()) as SchedulerResult;
-      if (stats.collectTruncated) throw new TriggerError('DRAIN_TIMEOUT', `${def.id}: the scheduler started more runs than drain can track (${stats.started}); drain a smaller set.`);
-      await this.drainMany(stats.collected ?? [], deadline, result);
+      let stats: SchedulerResult | undefined;
+      try {
+        stats = (await handle.result()) as SchedulerResult;
+        count(result, 'scheduler', stats.cancelled ? 'cancelled' : 'success');
+      } catch (err) {
+        if (!(err instanceof WorkflowFailedError)) throw err;
+        count(result, 'scheduler', 'failure');
+      }
+      if (stats?.collectTruncated) throw new TriggerError('DRAIN_TIMEOUT', `${def.id}: the scheduler started more runs than drain can track (${stats.started}); drain a smaller set.`);
+      const started = new Set([...(stats?.collected ?? []), ...(await this.openRunIds(def))]);
+      await this.drainMany([...started], deadline, result);
+      // Skipped runs count when they were in flight; not when they had completed before this tick (triggerOnce).
+      const since = (await handle.describe()).startTime;
+      await this.drainMany((stats?.skippedIds ?? []).filter((id) => !started.has(id)), deadline, result, since);
     }
     return result;
   }
 
-  /** Waits for the given runs and adds their outcomes to `into`. */
-  async drainMany(workflowIds: string[], deadline: number, into: DrainResult = emptyDrainResult()): Promise<DrainResult> {
+  /** Ids of this app's per-record runs of `t` that are still open (from the visibility store). */
+  private async openRunIds(t: Trigger): Promise<string[]> {
+    const ids: string[] = [];
+    const query = `TriggerOwner = '${this.app.name.replace(/'/g, "\\'")}' AND TriggerName = '${t.id.replace(/'/g, "\\'")}' AND TriggerKind = 'record' AND ExecutionStatus = 'Running'`;
+    for await (const wf of this.client.workflow.list({ query })) {
+      ids.push(wf.workflowId);
+      if (ids.length >= 20_000) break;
+    }
+    return ids;
+  }
+
+  /**
+   * Waits for the given per-record runs and adds their outcomes to `into`. With `closedSince`, a
+   * run that had already closed before that time is left out.
+   */
+  async drainMany(workflowIds: string[], deadline: number, into: DrainResult = emptyDrainResult(), closedSince?: Date): Promise<DrainResult> {
     for (let i = 0; i < workflowIds.length; i += 50) {
-      await Promise.all(workflowIds.slice(i, i + 50).map((id) => this.drainOne(id, deadline, into)));
+      await Promise.all(workflowIds.slice(i, i + 50).map((id) => this.drainOne(id, deadline, into, 'record', closedSince)));
     }
     return into;
   }
 
-  private async drainOne(workflowId: string, deadline: number, into: DrainResult): Promise<void> {
+  private async drainOne(workflowId: string, deadline: number, into: DrainResult, kind: RunKind, closedSince?: Date): Promise<void> {
     const handle = this.client.workflow.getHandle(workflowId);
     for (;;) {
       const desc = await handle.describe();
       if (desc.status.name !== 'RUNNING') {
-        into[await outcomeOf(handle, desc.status.name)]++;
+        if (closedSince && desc.closeTime && desc.closeTime < closedSince) return;
+        count(into, kind, await outcomeOf(handle, desc.status.name));
         return;
       }
       const state = await handle.query(runStateQuery).catch(() => 'running');
       if (state === 'snoozed') {
-        into.snoozed++;
+        count(into, kind, 'snoozed');
         return;
       }
       if (Date.now() > deadline) {
@@ -290,7 +363,10 @@ async function outcomeOf(handle: WorkflowHandle, status: string): Promise<'succe
     const r = (await handle.result()) as RecordRunResult;
     return r?.outcome === 'cancelled' ? 'cancelled' : 'success';
   } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure && err.cause.type === FAILURE_TYPE.discard) return 'discard';
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+      if (err.cause.type === FAILURE_TYPE.discard) return 'discard';
+      if (err.cause.type === FAILURE_TYPE.cancelled) return 'cancelled';
+    }
     return 'failure';
   }
 }

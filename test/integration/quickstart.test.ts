@@ -14,9 +14,15 @@ after(async () => {
   await ctx?.close();
 });
 
-test('the quickstart processes its two tickets and drains with two successes', async () => {
+test('the quickstart processes its two tickets and drains with the scheduler and two record runs succeeded', async () => {
   const result = await runQuickstart({ client: ctx.env.client, connection: ctx.env.nativeConnection, prisma: ctx.prisma });
-  assert.deepEqual(result, { success: 2, failure: 0, discard: 0, cancelled: 0, snoozed: 0, notDrained: [] });
+  const zero = { success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0 };
+  assert.deepEqual(result, {
+    ...zero,
+    success: 3,
+    notDrained: [],
+    byKind: { scheduler: { ...zero, success: 1 }, record: { ...zero, success: 2 }, scheduledAction: zero },
+  });
   assert.equal(await ctx.prisma.ticket.count({ where: { subject: { startsWith: 'quickstart' }, status: 'processed' } }), 2);
 });
 

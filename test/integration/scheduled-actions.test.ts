@@ -100,5 +100,6 @@ test('snooze and cancel work in scheduled actions', async () => {
 
 test('scheduleAndRunTriggers includes scheduled actions when asked, and drains them', async () => {
   const r = await engine.triggers.scheduleAndRunTriggers([Report, 'quitter'], { drain: true });
-  assert.deepEqual(r, { success: 0, failure: 0, discard: 0, cancelled: 1, snoozed: 0, notDrained: [] });
+  const zero = { success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0 };
+  assert.deepEqual(r, { ...zero, cancelled: 1, notDrained: [], byKind: { scheduler: zero, record: zero, scheduledAction: { ...zero, cancelled: 1 } } });
 });

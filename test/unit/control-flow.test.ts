@@ -183,9 +183,11 @@ describe('outcomeOfError', () => {
     });
   });
 
-  test("Prisma's P2025 (record not found) is no-longer-applies", () => {
+  test("Prisma's P2025 from the action's own code is an error, not no-longer-applies (only the declarative write of the run's record maps it)", () => {
     const p2025 = Object.assign(new Error('An operation failed because it depends on one or more records that were required but not found.'), { code: 'P2025' });
-    assert.deepEqual(outcomeOfError(p2025, 5, 1), { status: 'no-longer-applies', reason: 'record no longer exists' });
+    const out = outcomeOfError(p2025, 5, 1);
+    assert.equal(out.status, 'error');
+    assert.ok(out.status === 'error' && out.error.code === 'P2025' && out.backoffSeconds === 5);
   });
 
   test('any other error is an error with its serialized form and the backoff', () => {

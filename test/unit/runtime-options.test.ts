@@ -32,3 +32,27 @@ test('buildTrigger returns the start options without starting anything', () => {
   assert.equal(triggers.buildTrigger({ id: 7 }, 'Ticket.process').options.workflowId, 'Ticket.process/-/7', 'no arguments, no fingerprint');
   assert.equal(triggers.buildTrigger({ id: 7 }, 'Ticket.process', { tenant: 'acme' }).options.workflowId, 'Ticket.process/acme/7', 'the tenant is part of the id');
 });
+
+test('startOptions may not replace what the library owns (search attributes, id policies): the error names the option', () => {
+  for (const key of ['typedSearchAttributes', 'searchAttributes', 'workflowIdReusePolicy', 'workflowIdConflictPolicy']) {
+    assert.throws(
+      () => triggers.buildTrigger({ id: 1 }, 'Ticket.process', { startOptions: { [key]: [] } }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(`startOptions.${key} is set by the library`),
+    );
+  }
+  const built = triggers.buildTrigger({ id: 1 }, 'Ticket.process', { startOptions: { memo: { why: 'audit' } } });
+  assert.deepEqual(built.options.memo, { why: 'audit' });
+});
+
+test("extra arguments are stored in the run's input and make it unique; the trigger's extraArgs win over runTrigger's args", () => {
+  const withExtra = defineApp({
+    name: 'extra',
+    resources: [defineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, schedulerCron: false, extraArgs: (t: { id: number }) => ({ extra_arg: 1, double: t.id * 2 }) } } })],
+  });
+  const client = createTriggerClient({ client: {} as Client, app: withExtra });
+  const built = client.buildTrigger({ id: 4 }, 'Ticket.process', { args: { extra_arg: 99, mine: true } });
+  const input = (built.options.args as [{ extraArgs?: unknown }])[0];
+  assert.deepEqual(input.extraArgs, { mine: true, extra_arg: 1, double: 8 });
+  assert.notEqual(built.options.workflowId, client.buildTrigger({ id: 4 }, 'Ticket.process').options.workflowId, 'different arguments, different run');
+  assert.equal(client.buildTrigger({ id: 4 }, 'Ticket.process', { args: { mine: true } }).options.workflowId, built.options.workflowId, 'same effective arguments, same run');
+});

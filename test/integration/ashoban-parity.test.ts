@@ -1,0 +1,236 @@
+/**
+ * AshOban's own test cases, ported (drain counts that include the scheduler run, a manual run with
+ * arguments drained by scheduleAndRunTriggers, extra args on the run), plus the semantics where
+ * this port follows Oban's uniqueness states (a cancelled run never blocks a triggerOnce record)
+ * and fixes AshOban's rough edges (a timed-out attempt waits the trigger's own backoff).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createTriggerClient, defineApp, type RecordRunResult, type SchedulerResult } from '../../src';
+import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
+
+let ctx: Awaited<ReturnType<typeof testContext>>;
+let engine: Engine;
+const tag = uniqueName('par');
+const seen: { subject: string; args: Record<string, unknown>; extraArgs: Record<string, unknown>; attempt: number }[] = [];
+let gate: Promise<void> = Promise.resolve();
+const snoozesLeft = new Map<number, number>();
+
+const Ticket = uniqueResource(tag, {
+  model: 'Ticket',
+  triggers: {
+    process: {
+      where: { status: 'open', subject: { startsWith: 'p:' } },
+      schedulerCron: false,
+      extraArgs: { extra_arg: 1 },
+      action: async (t: { id: number; subject: string }, c) => {
+        seen.push({ subject: t.subject, args: c.args, extraArgs: c.extraArgs, attempt: c.attempt });
+        if (t.subject.includes('gated')) await gate;
+        await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
+      },
+    },
+    paused: { where: { subject: { startsWith: 'paused:' } }, schedulerCron: false, state: 'paused', action: { update: { status: 'processed' } } },
+    once: {
+      where: { subject: { startsWith: 'once:' }, priority: { gt: 0 } },
+      schedulerCron: false,
+      triggerOnce: true,
+      action: async (t: { id: number }, c) => {
+        await c.tx.ticket.update({ where: { id: t.id }, data: { attempts: { increment: 1 } } });
+      },
+    },
+    lookup: {
+      where: { subject: { startsWith: 'lookup:' } },
+      schedulerCron: false,
+      action: async (_t, c) => {
+        // Prisma's P2025 from the action's own query: an error, not "no longer applies"
+        await c.tx.organisation.findUniqueOrThrow({ where: { id: 'no-such-organisation' } });
+      },
+    },
+    slowFirst: {
+      where: { status: 'open', subject: { startsWith: 'slow:' } },
+      schedulerCron: false,
+      timeout: 300,
+      maxAttempts: 2,
+      backoff: 0,
+      action: async (t: { id: number }, c) => {
+        if (c.attempt === 1) await new Promise((r) => setTimeout(r, 1500));
+        await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
+      },
+    },
+    sleepy: {
+      where: { subject: { startsWith: 'sleepy:' } },
+      schedulerCron: false,
+      action: async (t: { id: number }, c) => {
+        const left = snoozesLeft.get(t.id) ?? 0;
+        if (left > 0) {
+          snoozesLeft.set(t.id, left - 1);
+          c.snooze(1);
+        }
+        await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
+      },
+    },
+    brokenWhere: {
+      // throws when the scheduler queries (boot skips a where function that throws)
+      where: () => {
+        throw new Error('where exploded');
+      },
+      schedulerCron: false,
+      action: { update: { status: 'processed' } },
+    },
+  },
+});
+
+const Subscription = uniqueResource(tag, {
+  model: 'Subscription',
+  primaryKey: ['id', 'organisationId'], // not the schema's order: the key is matched by field
+  triggers: {
+    expire: {
+      where: ({ now }) => ({ active: true, expiresAt: { lt: now }, organisationId: { startsWith: `${tag}-` } }),
+      schedulerCron: false,
+      action: { update: { active: false } },
+    },
+  },
+});
+
+const app = defineApp({ name: tag, resources: [Ticket, Subscription] });
+
+before(async () => {
+  ctx = await testContext('ashoban-parity');
+  engine = await startEngine(ctx.env, app, ctx.prisma);
+});
+after(async () => {
+  await engine?.stop();
+  await ctx?.close();
+});
+
+test('AshOban: "if a record exists, it is processed": the drain counts the scheduler and the record run (success: 2)', async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'p: one' } });
+  const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'process'], { drain: true });
+  assert.equal(r.success, 2);
+  assert.deepEqual([r.failure, r.discard, r.cancelled, r.snoozed], [0, 0, 0, 0]);
+  assert.equal(r.byKind.scheduler.success, 1);
+  assert.equal(r.byKind.record.success, 1);
+  assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'processed');
+});
+
+test('AshOban: "extra args are set on a job": they are in the run input and reach the action', async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'p: extra' } });
+  const built = engine.triggers.buildTrigger(t, 'Ticket.process');
+  assert.deepEqual((built.options.args as [{ extraArgs?: unknown }])[0].extraArgs, { extra_arg: 1 });
+  await engine.triggers.scheduleAndRunTriggers([Ticket, 'process'], { drain: true });
+  assert.deepEqual(seen.find((s) => s.subject === 'p: extra')?.extraArgs, { extra_arg: 1 });
+});
+
+test('AshOban: "a record can be processed manually with additional arguments": the drain also waits for runs already in flight', async () => {
+  let open!: () => void;
+  gate = new Promise((r) => (open = r));
+  const timer = setTimeout(() => open(), 4000);
+  try {
+    const manual = await ctx.prisma.ticket.create({ data: { subject: 'p: gated manual' } });
+    const inFlight = await ctx.prisma.ticket.create({ data: { subject: 'p: gated in flight' } });
+    // With arguments: a run of its own (all arguments make a run unique, as in Oban).
+    await engine.triggers.runTrigger(manual, 'Ticket.process', { actionArguments: { special_arg: 'special_value' } });
+    // Without: the same run the scheduler would start, so the scheduler skips it.
+    const same = await engine.triggers.runTrigger(inFlight, 'Ticket.process');
+    // Both actions are running (and hold their row locks) before the scheduler starts.
+    for (let i = 0; i < 200 && seen.filter((s) => s.subject.startsWith('p: gated')).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'process'], { drain: true });
+    assert.deepEqual(seen.find((s) => s.subject === 'p: gated manual')?.args, { special_arg: 'special_value' });
+    assert.equal((await same.describe()).status.name, 'COMPLETED', 'the skipped in-flight run was waited for');
+    assert.equal(r.byKind.scheduler.success, 1);
+    // manual (with arguments) and in-flight succeed; the scheduler's own run for `manual` waited on
+    // its row lock, then found it processed: no longer applies.
+    assert.equal(r.byKind.record.success, 2);
+    assert.equal(r.byKind.record.cancelled, 1);
+    assert.equal(await ctx.prisma.ticket.count({ where: { subject: { startsWith: 'p: gated' }, status: 'processed' } }), 2);
+  } finally {
+    clearTimeout(timer);
+    open();
+  }
+});
+
+test("AshOban: a paused trigger's scheduler is run and cancels; a failing scheduler counts as a failure instead of throwing", async () => {
+  const paused = await engine.triggers.scheduleAndRunTriggers([Ticket, 'paused'], { drain: true });
+  assert.equal(paused.cancelled, 1);
+  assert.equal(paused.byKind.scheduler.cancelled, 1);
+  const stats = (await (await engine.triggers.schedule('Ticket.paused')).result()) as SchedulerResult;
+  assert.match(stats.cancelled ?? '', /paused/);
+  const broken = await engine.triggers.scheduleAndRunTriggers([Ticket, 'brokenWhere'], { drain: true });
+  assert.equal(broken.failure, 1);
+  assert.equal(broken.byKind.scheduler.failure, 1);
+});
+
+test('triggerOnce: a cancelled run (record did not match yet) leaves the record free; a completed one does not', async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'once: later', priority: 0 } });
+  const first = await engine.triggers.runTrigger(t, 'Ticket.once');
+  await assert.rejects(first.result(), (err: unknown) => /no longer matches/.test(String((err as { cause?: Error }).cause?.message)));
+  const r0 = await engine.triggers.drainMany([first.workflowId], Date.now() + 30_000);
+  assert.equal(r0.cancelled, 1, 'a cancelled triggerOnce run counts as cancelled');
+  await ctx.prisma.ticket.update({ where: { id: t.id }, data: { priority: 1 } });
+  const second = await engine.triggers.runTrigger(t, 'Ticket.once');
+  assert.equal(second.alreadyRunning || second.alreadyCompleted, false, 'the cancelled run did not block the record');
+  assert.equal(((await second.result()) as RecordRunResult).outcome, 'success');
+  const third = await engine.triggers.runTrigger(t, 'Ticket.once');
+  assert.deepEqual([third.alreadyRunning, third.alreadyCompleted], [false, true]);
+  const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'once'], { drain: true });
+  assert.equal(r.byKind.record.success + r.byKind.record.cancelled, 0, 'the scheduler skips the completed record');
+  assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).attempts, 1);
+});
+
+test("Prisma's P2025 from the action's own query fails the run (it is not the record going away)", async () => {
+  await ctx.prisma.ticket.create({ data: { subject: 'lookup: org' } });
+  const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'lookup'], { drain: true });
+  assert.equal(r.byKind.record.failure, 1);
+  assert.equal(r.byKind.record.cancelled, 0);
+});
+
+test("a timed-out attempt waits the trigger's own backoff (0 here), not the exponential default", async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'slow: first attempt' } });
+  const handle = await engine.triggers.runTrigger(t, 'Ticket.slowFirst');
+  const result = (await handle.result()) as RecordRunResult;
+  assert.deepEqual([result.outcome, result.attempts], ['success', 2]);
+  const history = await handle.fetchHistory();
+  const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes).map((e) => Number(String(e.timerStartedEventAttributes!.startToFireTimeout!.seconds ?? 0)));
+  assert.deepEqual(timers, [0], 'one backoff timer of under a second (exponential would be 17 s)');
+});
+
+test('a run that snoozes many times continues as new, keeping its attempt and snooze count', async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'sleepy: often' } });
+  snoozesLeft.set(t.id, 3);
+  const built = engine.triggers.buildTrigger(t, 'Ticket.sleepy');
+  const input = (built.options.args as [Record<string, unknown>])[0];
+  const handle = await ctx.env.client.workflow.start(built.workflowType, { ...built.options, args: [{ ...input, snoozesPerRun: 2 }] });
+  const result = (await handle.result()) as RecordRunResult;
+  assert.deepEqual([result.outcome, result.attempts, result.snoozes], ['success', 1, 3]);
+  const last = await ctx.env.client.workflow.getHandle(handle.workflowId).describe();
+  assert.notEqual(last.runId, handle.firstExecutionRunId, 'the run continued as new');
+});
+
+test('a declarative update on a compound key whose fields are listed in another order than the schema', async () => {
+  const org = await ctx.prisma.organisation.create({ data: { id: `${tag}-acme`, name: 'Acme' } });
+  await ctx.prisma.subscription.createMany({
+    data: [
+      { organisationId: org.id, id: 1, plan: 'pro', expiresAt: new Date(Date.now() - 60_000) },
+      { organisationId: org.id, id: 2, plan: 'pro', expiresAt: new Date(Date.now() + 3_600_000) },
+    ],
+  });
+  const r = await engine.triggers.scheduleAndRunTriggers([Subscription, 'expire'], { drain: true });
+  assert.equal(r.byKind.record.success, 1);
+  const rows = await ctx.prisma.subscription.findMany({ where: { organisationId: org.id }, orderBy: { id: 'asc' } });
+  assert.deepEqual(rows.map((s) => s.active), [false, true]);
+});
+
+test('schedule(): one manual scheduler per trigger and tenant at a time (a second call joins the running one)', async () => {
+  // An app no worker serves: its schedulers stay running, so the overlap is certain.
+  const idle = createTriggerClient({ client: ctx.env.client, app: defineApp({ name: `${tag}-idle`, resources: [uniqueResource(`${tag}-idle`, { model: 'Ticket', triggers: { process: { schedulerCron: false, action: { delete: true } } } })] }) });
+  const [a, b] = await Promise.all([idle.schedule('Ticket.process'), idle.schedule('Ticket.process')]);
+  const c = await idle.schedule('Ticket.process', { tenant: 'other' });
+  try {
+    assert.equal(a.workflowId, b.workflowId);
+    assert.equal((await a.describe()).runId, (await b.describe()).runId);
+    assert.notEqual(c.workflowId, a.workflowId, 'another tenant, another scheduler');
+  } finally {
+    await a.terminate('test done');
+    await c.terminate('test done');
+  }
+});
