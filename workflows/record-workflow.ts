@@ -90,7 +90,7 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     if (outcome === 'failure' || outcome === 'discard' || (outcome === 'cancelled' && plan.triggerOnce)) {
       throw ApplicationFailure.create({
         type: FAILURE_TYPE[outcome],
-        message: `${plan.triggerId} ${outcome} for record ${input.recordId} after ${attemptNo} attempt(s): ${extra.reason ?? extra.error?.message ?? ''}`,
+        message: `${plan.triggerId} ${outcome} for record ${input.recordId} after ${attemptNo} attempt(s): ${[extra.error?.message, extra.reason].filter(Boolean).join('; ')}`,
         nonRetryable: true,
         details: [result],
       });
