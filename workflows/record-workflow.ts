@@ -7,6 +7,7 @@
 import { ApplicationFailure, continueAsNew, log, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { exponentialBackoffSeconds } from './backoff';
 import { runStateQuery } from './messages';
+import { temporalPriority } from './priority';
 import { TriggerOutcome } from './search-attributes';
 import { FAILURE_TYPE, type AttemptOutcome, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
 
@@ -15,8 +16,11 @@ const NO_TIMEOUT = '3650 days';
 /** A run that snoozes this many times continues as new, so its history never nears the limit. */
 const SNOOZES_PER_RUN = 500;
 
-export function attemptActivities(timeoutMs: number | null): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction'> {
+export function attemptActivities(timeoutMs: number | null, priority?: number): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction'> {
   return proxyActivities<TriggerActivityFns>({
+    // Started runs carry their priority and activities inherit it; a Schedule cannot set one, so
+    // runs it starts set it on their activities.
+    ...(priority !== undefined ? { priority: temporalPriority(priority) } : {}),
     startToCloseTimeout: timeoutMs ?? NO_TIMEOUT,
     heartbeatTimeout: HEARTBEAT_TIMEOUT,
     // Attempts are counted by the workflow (a snooze is not an attempt), so the activity runs once.

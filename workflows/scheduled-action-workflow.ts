@@ -17,7 +17,7 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
     state = next;
     upsertSearchAttributes([{ key: TriggerOutcome, value: next }]);
   };
-  const acts = attemptActivities(input.timeoutMs);
+  const acts = attemptActivities(input.timeoutMs, input.priority);
   let attemptNo = 1;
   let snoozes = 0;
   for (;;) {

@@ -6,6 +6,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { log, makeContinueAsNewFunc, ParentClosePolicy, proxyActivities, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { temporalPriority } from './priority';
 import { recordRun, recordSearchAttributes } from './record-run';
 import { SCHEDULER_TASK_TIMEOUT, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
 
@@ -27,6 +28,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
   const { pttFindRecords } = proxyActivities<TriggerActivityFns>({
     startToCloseTimeout: '10 minutes',
     retry: { maximumAttempts: input.maxAttempts, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    ...(input.priority !== undefined ? { priority: temporalPriority(input.priority) } : {}),
   });
   let cursor: unknown = input.cursor ?? null;
   let startedThisRun = 0;
@@ -51,6 +53,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
             parentClosePolicy: ParentClosePolicy.ABANDON,
             workflowIdReusePolicy: plan.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
             typedSearchAttributes: recordSearchAttributes(plan, rec.recordId, tenant),
+            ...(plan.priority !== undefined ? { priority: temporalPriority(plan.priority) } : {}),
           });
           stats.started++;
           if (collected) {

@@ -22,6 +22,8 @@ export interface RecordPlan {
   /** How long to wait after an attempt that did not return (timeout, crashed worker): the trigger's
    * `backoff` when it is a number, otherwise exponential ('function': asked of the activity side). */
   backoff?: number | 'exponential' | 'function';
+  /** Oban-style priority of the runs (0 highest); applied as a Temporal task priority. */
+  priority?: number;
   hasOnError: boolean;
   onErrorFailsJob: boolean;
   logErrors: boolean;
@@ -68,6 +70,8 @@ export interface SchedulerInput {
   triggerId: string;
   /** Attempts of each record query. */
   maxAttempts: number;
+  /** Oban-style priority (0 highest) of the scheduler's work; a Temporal task priority. */
+  priority?: number;
   tenant?: string | null;
   /** The tick's time (ms), fixed across continue-as-new so `where` functions see one `now`. */
   now?: number;
@@ -155,6 +159,8 @@ export interface ScheduledActionInput {
   actionId: string;
   maxAttempts: number;
   timeoutMs: number | null;
+  /** Oban-style priority (0 highest); a Temporal task priority. */
+  priority?: number;
   tenant?: string | null;
   actionArguments?: Record<string, unknown>;
   actor?: unknown;

@@ -41,6 +41,14 @@ export interface TriggerDefinition<R = any, TTx = any> {
   maxAttempts?: number;
   /** Attempts of each scheduler query. @default 1 */
   maxSchedulerAttempts?: number;
+  /**
+   * Priority of the per-record runs: 0 (highest) to 9, as in Oban, applied as Temporal's task
+   * priority (`priorityKey` = priority + 1, at most 5). AshOban applied it to the scheduler by
+   * mistake; here it goes to the runs it names. @default 2
+   */
+  workerPriority?: number;
+  /** Priority of the scheduler workflow: 0 (highest) to 9. @default 3 */
+  schedulerPriority?: number;
   /** Wait between attempts: `'exponential'` (2^attempt + 15 s, ±10%), seconds, or `(attempt, error) => seconds`. @default 'exponential' */
   backoff?: 'exponential' | number | BackoffFn;
   /** Time limit of one attempt in ms (also the transaction's), or `'infinity'` (transaction limit 15 min). @default 'infinity' */
@@ -98,6 +106,8 @@ export interface ScheduledActionDefinition<TPrisma = any> {
   queue?: string;
   /** Attempts per run. @default 1 */
   maxAttempts?: number;
+  /** Priority of the runs: 0 (highest) to 9, as in Oban (a Temporal task priority). @default 3 */
+  priority?: number;
   /** As for triggers. @default 'exponential' */
   backoff?: 'exponential' | number | BackoffFn;
   /** As for triggers. @default 'infinity' */

@@ -12,6 +12,7 @@ const plainObject = z.custom<Record<string, unknown>>((v) => typeof v === 'objec
 const stableName = z.string().min(1).max(251, 'must be at most 251 characters (its schedule id, "ptt:<name>", must fit in 255)');
 const queueName = z.string().min(1).max(255);
 const positiveInt = z.number().int().positive();
+const priority = z.number().int().min(0).max(9);
 
 /** `update: data` / `update: (record, ctx) => data` / `delete: true`: a declarative action. */
 const declarativeAction = z.union([
@@ -42,6 +43,10 @@ export const triggerSchema = z
     maxAttempts: positiveInt.default(1),
     /** Attempts of the scheduler's record query per tick. */
     maxSchedulerAttempts: positiveInt.default(1),
+    /** Priority of the per-record runs, 0 (highest) to 9, as in Oban; a Temporal task priority. */
+    workerPriority: priority.default(2),
+    /** Priority of the scheduler, 0 (highest) to 9. */
+    schedulerPriority: priority.default(3),
     /** `'exponential'` (2^attempt + 15 s, with jitter), a constant number of seconds, or `(attempt, error) => seconds`. */
     backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
     /** Maximum run time of one attempt, in ms; `'infinity'` for none (crashes are still detected by heartbeat). */
@@ -95,6 +100,8 @@ export const scheduledActionSchema = z
     queue: queueName.optional(),
     /** Attempts per run; the action is told which attempt is the last. */
     maxAttempts: positiveInt.default(1),
+    /** Priority of the runs, 0 (highest) to 9, as in Oban; a Temporal task priority. */
+    priority: priority.default(3),
     /** Backoff between attempts, as for triggers. */
     backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
     /** Maximum run time of one attempt, in ms, or `'infinity'`. */

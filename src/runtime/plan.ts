@@ -13,6 +13,7 @@ export function recordPlan(app: App, t: Trigger): RecordPlan {
     timeoutMs: t.timeout === 'infinity' ? null : t.timeout,
     triggerOnce: t.triggerOnce,
     backoff: typeof t.backoff === 'function' ? 'function' : t.backoff,
+    priority: t.workerPriority,
     hasOnError: t.onError !== undefined,
     onErrorFailsJob: t.onErrorFailsJob,
     logErrors: t.logErrors,
@@ -22,9 +23,9 @@ export function recordPlan(app: App, t: Trigger): RecordPlan {
 }
 
 export function schedulerInput(app: App, t: Trigger, extra: Partial<SchedulerInput> = {}): SchedulerInput {
-  return { owner: app.name, triggerId: t.id, maxAttempts: t.maxSchedulerAttempts, ...extra };
+  return { owner: app.name, triggerId: t.id, maxAttempts: t.maxSchedulerAttempts, priority: t.schedulerPriority, ...extra };
 }
 
 export function scheduledActionInput(app: App, a: ScheduledAction, extra: Partial<ScheduledActionInput> = {}): ScheduledActionInput {
-  return { owner: app.name, actionId: a.id, maxAttempts: a.maxAttempts, timeoutMs: a.timeout === 'infinity' ? null : a.timeout, ...extra };
+  return { owner: app.name, actionId: a.id, maxAttempts: a.maxAttempts, timeoutMs: a.timeout === 'infinity' ? null : a.timeout, priority: a.priority, ...extra };
 }

@@ -17,6 +17,7 @@ import type { App, Resource, ScheduledAction, Trigger } from '../definitions/def
 import { ConfigError, DefinitionError, TriggerError } from '../errors';
 import { encodeKey, recordIdOf, tenantIdPart } from '../../workflows/primary-key';
 import { runStateQuery } from '../../workflows/messages';
+import { temporalPriority } from '../../workflows/priority';
 import { recordRun, recordSearchAttributes } from '../../workflows/record-run';
 import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner } from '../../workflows/search-attributes';
 import { FAILURE_TYPE, SCHEDULER_TASK_TIMEOUT, type RecordRunResult, type SchedulerResult } from '../../workflows/types';
@@ -165,6 +166,7 @@ export class TriggerClient {
         args: [run.input],
         workflowIdReusePolicy: t.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         typedSearchAttributes: recordSearchAttributes(plan, recordId, tenant),
+        priority: temporalPriority(t.workerPriority),
         ...(opts.startDelay !== undefined ? { startDelay: opts.startDelay } : {}),
         ...opts.startOptions,
       },
@@ -212,6 +214,7 @@ export class TriggerClient {
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         taskQueue: def.schedulerQueue,
         workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT,
+        priority: temporalPriority(def.schedulerPriority),
         args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, collect: opts.collect, childrenPerRun: opts.childrenPerRun })],
         typedSearchAttributes: [
           { key: TriggerOwner, value: this.app.name },
@@ -223,6 +226,7 @@ export class TriggerClient {
     return this.client.workflow.start(def.workflowType, {
       workflowId: `${def.workflowType}/manual/${tenantIdPart(tenant)}/${randomUUID()}`,
       taskQueue: def.queue,
+      priority: temporalPriority(def.priority),
       args: [scheduledActionInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor })],
       typedSearchAttributes: [
         { key: TriggerOwner, value: this.app.name },

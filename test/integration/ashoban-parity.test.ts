@@ -29,6 +29,7 @@ const Ticket = uniqueResource(tag, {
         await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
       },
     },
+    urgent: { where: { status: 'open', subject: { startsWith: 'urgent:' } }, schedulerCron: false, workerPriority: 0, schedulerPriority: 9, action: { update: { status: 'processed' } } },
     paused: { where: { subject: { startsWith: 'paused:' } }, schedulerCron: false, state: 'paused', action: { update: { status: 'processed' } } },
     once: {
       where: { subject: { startsWith: 'once:' }, priority: { gt: 0 } },
@@ -233,4 +234,17 @@ test('schedule(): one manual scheduler per trigger and tenant at a time (a secon
     await a.terminate('test done');
     await c.terminate('test done');
   }
+});
+
+test('workerPriority goes to the per-record runs and schedulerPriority to the scheduler (AshOban had them swapped)', async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'urgent: now' } });
+  const scheduler = await engine.triggers.schedule('Ticket.urgent', { collect: true });
+  const stats = (await scheduler.result()) as SchedulerResult;
+  assert.equal(stats.started, 1);
+  const priorityOf = async (workflowId: string): Promise<number | null | undefined> => (await ctx.env.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority?.priorityKey;
+  assert.equal(await priorityOf(stats.collected![0]!), 1, 'workerPriority 0 -> Temporal priority key 1');
+  assert.equal(await priorityOf(scheduler.workflowId), 5, 'schedulerPriority 9 -> key 5');
+  const manual = await engine.triggers.runTrigger(t, 'Ticket.urgent', { args: { again: true } });
+  assert.equal(await priorityOf(manual.workflowId), 1);
+  await manual.result();
 });

@@ -74,7 +74,7 @@ describe('desiredSchedules', () => {
     assert.equal(act.type, 'startWorkflow');
     assert.equal(act.workflowType, 'Ticket.process.scheduler');
     assert.equal(act.taskQueue, 'schedulers');
-    assert.deepEqual(act.args, [{ owner: 'acme', triggerId: 'Ticket.process', maxAttempts: 3 }]);
+    assert.deepEqual(act.args, [{ owner: 'acme', triggerId: 'Ticket.process', maxAttempts: 3, priority: 3 }]);
     assert.deepEqual(attributes(act.typedSearchAttributes as never), { TriggerOwner: 'acme', TriggerKind: 'scheduler', TriggerName: 'Ticket.process' });
     assert.equal(d.options.policies?.overlap, ScheduleOverlapPolicy.SKIP);
     assert.equal(d.options.policies?.catchupWindow, '1 minute');
@@ -94,7 +94,7 @@ describe('desiredSchedules', () => {
     assert.ok(d);
     assert.deepEqual(d.options.spec, { cronExpressions: ['* * * * *'] });
     assert.equal(d.options.action.taskQueue, 'user_welcome');
-    assert.deepEqual(d.options.action.args, [{ owner: 'acme', triggerId: 'User.welcome', maxAttempts: 1 }]);
+    assert.deepEqual(d.options.action.args, [{ owner: 'acme', triggerId: 'User.welcome', maxAttempts: 1, priority: 3 }]);
   });
 
   test('a scheduled action schedule starts the action workflow and catches up for a day', () => {
@@ -103,7 +103,7 @@ describe('desiredSchedules', () => {
     assert.deepEqual(d.options.spec, { cronExpressions: ['@daily'], timezone: 'UTC' });
     assert.equal(d.options.action.workflowType, 'Ticket.digest');
     assert.equal(d.options.action.taskQueue, 'ticket_digest');
-    assert.deepEqual(d.options.action.args, [{ owner: 'acme', actionId: 'Ticket.digest', maxAttempts: 2, timeoutMs: 60_000 }]);
+    assert.deepEqual(d.options.action.args, [{ owner: 'acme', actionId: 'Ticket.digest', maxAttempts: 2, timeoutMs: 60_000, priority: 3 }]);
     assert.equal(attributes(d.options.action.typedSearchAttributes as never).TriggerKind, 'scheduled-action');
     assert.equal(attributes(d.options.typedSearchAttributes as never).TriggerKind, 'scheduled-action');
     assert.equal(d.options.policies?.overlap, ScheduleOverlapPolicy.SKIP);
