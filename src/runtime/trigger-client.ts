@@ -4,7 +4,6 @@
  * now) and `scheduleAndRunTriggers` (whole resources or apps; with `drain: true` it waits for every
  * run it started: the helper tests are written with).
  */
-import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -15,7 +14,7 @@ import {
 import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Duration } from '@temporalio/common';
 import type { App, Resource, ScheduledAction, Trigger } from '../definitions/define';
 import { ConfigError, DefinitionError, TriggerError } from '../errors';
-import { encodeKey, recordIdOf, tenantIdPart } from '../../workflows/primary-key';
+import { encodeKey, fingerprint, recordIdOf, stableStringify, tenantIdPart } from '../../workflows/primary-key';
 import { runStateQuery } from '../../workflows/messages';
 import { temporalPriority } from '../../workflows/priority';
 import { recordRun, recordSearchAttributes } from '../../workflows/record-run';
@@ -200,7 +199,11 @@ export class TriggerClient {
     return out;
   }
 
-  /** Runs a trigger's scheduler (also for `schedulerCron: false`) or a scheduled action, now. */
+  /**
+   * Runs a trigger's scheduler (also for `schedulerCron: false`) or a scheduled action, now. As in
+   * AshOban these are unique while running: a scheduler per trigger and tenant, a scheduled action
+   * per tenant and arguments; a call while one runs returns the running one's handle.
+   */
   async schedule(target: ScheduleTarget, opts: ScheduleOptions = {}): Promise<WorkflowHandle> {
     parseOptions(scheduleOptionsSchema, opts, 'schedule options');
     const def = typeof target === 'string' ? this.lookup(target) : target;
@@ -224,7 +227,10 @@ export class TriggerClient {
       });
     }
     return this.client.workflow.start(def.workflowType, {
-      workflowId: `${def.workflowType}/manual/${tenantIdPart(tenant)}/${randomUUID()}`,
+      // Unique while running per tenant and arguments (AshOban's ActionWorker keys), like schedulers.
+      workflowId: `${def.workflowType}/manual/${tenantIdPart(tenant)}/${fingerprint(stableStringify(opts.actionArguments ?? {}))}`,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       taskQueue: def.queue,
       priority: temporalPriority(def.priority),
       args: [scheduledActionInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor })],

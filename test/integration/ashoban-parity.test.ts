@@ -221,18 +221,26 @@ test('a declarative update on a compound key whose fields are listed in another 
   assert.deepEqual(rows.map((s) => s.active), [false, true]);
 });
 
-test('schedule(): one manual scheduler per trigger and tenant at a time (a second call joins the running one)', async () => {
-  // An app no worker serves: its schedulers stay running, so the overlap is certain.
-  const idle = createTriggerClient({ client: ctx.env.client, app: defineApp({ name: `${tag}-idle`, resources: [uniqueResource(`${tag}-idle`, { model: 'Ticket', triggers: { process: { schedulerCron: false, action: { delete: true } } } })] }) });
+test('schedule(): unique while running, as in AshOban: a scheduler per trigger and tenant, a scheduled action per tenant and arguments', async () => {
+  // An app no worker serves: its runs stay running, so the overlap is certain.
+  const idleResource = uniqueResource(`${tag}-idle`, {
+    model: 'Ticket',
+    triggers: { process: { schedulerCron: false, action: { delete: true } } },
+    scheduledActions: { digest: { cron: '@daily', action: async () => {} } },
+  });
+  const idle = createTriggerClient({ client: ctx.env.client, app: defineApp({ name: `${tag}-idle`, resources: [idleResource] }) });
   const [a, b] = await Promise.all([idle.schedule('Ticket.process'), idle.schedule('Ticket.process')]);
   const c = await idle.schedule('Ticket.process', { tenant: 'other' });
+  const [d1, d2] = await Promise.all([idle.schedule('Ticket.digest', { actionArguments: { day: 1 } }), idle.schedule('Ticket.digest', { actionArguments: { day: 1 } })]);
+  const d3 = await idle.schedule('Ticket.digest', { actionArguments: { day: 2 } });
   try {
     assert.equal(a.workflowId, b.workflowId);
     assert.equal((await a.describe()).runId, (await b.describe()).runId);
     assert.notEqual(c.workflowId, a.workflowId, 'another tenant, another scheduler');
+    assert.equal((await d1.describe()).runId, (await d2.describe()).runId);
+    assert.notEqual(d3.workflowId, d1.workflowId, 'other arguments, another run');
   } finally {
-    await a.terminate('test done');
-    await c.terminate('test done');
+    for (const h of [a, c, d1, d3]) await h.terminate('test done');
   }
 });
 
