@@ -17,7 +17,10 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
     pttRunAction: (input) => runTriggerAttempt(app, prisma, input, 'action'),
     pttRunOnError: (input) => runTriggerAttempt(app, prisma, input, 'onError'),
     pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input),
-    pttBackoff: async (input) => backoffSeconds(app.trigger(input.triggerId).backoff, input.attempt, Object.assign(new Error(input.error.message), { name: input.error.name })),
+    pttBackoff: async (input) => {
+      const def = input.actionId !== undefined ? app.scheduledAction(input.actionId) : app.trigger(input.triggerId ?? '');
+      return backoffSeconds(def.backoff, input.attempt, Object.assign(new Error(input.error.message), { name: input.error.name }));
+    },
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { log } from '@temporalio/activity';
 import { cancel, snooze, TriggerNoLongerApplies } from '../src/control-flow';
+import { DefinitionError } from '../src/errors';
 import type { App, DeclarativeAction, Trigger } from '../src/definitions/define';
 import type { ActionContext, OnErrorContext } from '../src/definitions/types';
 import { lockSql, runtimeModels, type AnyPrismaClient } from '../src/prisma/model-meta';
@@ -28,18 +29,27 @@ const isRecordNotFound = (err: unknown): boolean => typeof err === 'object' && e
 async function runDeclarative(t: Trigger, tx: any, action: DeclarativeAction<any>, record: any, ctx: ActionContext, key: Record<string, unknown>): Promise<void> {
   const delegate = tx[t.resource.delegate];
   const pk = t.resource.primaryKey;
-  const data = 'delete' in action ? undefined : typeof action.update === 'function' ? await action.update(record, ctx) : action.update;
+  const isDelete = 'delete' in action;
+  let data: unknown;
+  if (!isDelete) {
+    data = typeof action.update === 'function' ? await action.update(record, ctx) : action.update;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      throw new DefinitionError(`${t.id}.action.update`, `the update function returned ${Array.isArray(data) ? 'an array' : String(data)}; it must return the data object for prisma.${t.resource.delegate}.update`);
+    }
+  }
   if (pk.length > 1) {
-    const { count } = data === undefined ? await delegate.deleteMany({ where: key }) : await delegate.updateMany({ where: key, data });
+    const { count } = isDelete ? await delegate.deleteMany({ where: key }) : await delegate.updateMany({ where: key, data });
     if (count === 0) throw new TriggerNoLongerApplies('record no longer exists');
     return;
   }
   const where = { [pk[0]!]: key[pk[0]!] };
   try {
-    if (data === undefined) await delegate.delete({ where });
+    if (isDelete) await delegate.delete({ where });
     else await delegate.update({ where, data });
   } catch (err) {
-    if (isRecordNotFound(err)) throw new TriggerNoLongerApplies('record no longer exists');
+    // Locked and re-read in this transaction, the record cannot be gone: a P2025 then comes from a
+    // nested write in `data` and is an ordinary error. Without the lock it may have vanished.
+    if (!t.lockForUpdate && isRecordNotFound(err)) throw new TriggerNoLongerApplies('record no longer exists');
     throw err;
   }
 }

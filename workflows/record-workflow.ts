@@ -9,7 +9,7 @@ import { exponentialBackoffSeconds } from './backoff';
 import { runStateQuery } from './messages';
 import { temporalPriority } from './priority';
 import { TriggerOutcome } from './search-attributes';
-import { FAILURE_TYPE, type AttemptOutcome, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
+import { FAILURE_TYPE, type AttemptOutcome, type RecordPlan, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
 
 const HEARTBEAT_TIMEOUT = '30 seconds';
 const NO_TIMEOUT = '3650 days';
@@ -45,21 +45,19 @@ export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: nu
   }
 }
 
-function timeoutBackoff(plan: RecordInputPlan): TimeoutBackoff {
-  const b = plan.backoff;
-  if (typeof b === 'number') return async () => b;
-  if (b !== 'function') return exponentialTimeoutBackoff;
+/** The backoff after an attempt that did not return; a `backoff` function is asked in a local activity. */
+export function timeoutBackoff(backoff: RecordPlan['backoff'], owner: { triggerId: string } | { actionId: string }): TimeoutBackoff {
+  if (typeof backoff === 'number') return async () => backoff;
+  if (backoff !== 'function') return exponentialTimeoutBackoff;
   const { pttBackoff } = proxyLocalActivities<TriggerActivityFns>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
   return async (attemptNo, error) => {
     try {
-      return await pttBackoff({ triggerId: plan.triggerId, attempt: attemptNo, error });
+      return await pttBackoff({ ...owner, attempt: attemptNo, error });
     } catch {
       return exponentialBackoffSeconds(attemptNo);
     }
   };
 }
-
-type RecordInputPlan = RecordRunInput['plan'];
 
 export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunResult> {
   const { plan } = input;
@@ -82,7 +80,7 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     maxAttempts: plan.maxAttempts,
     workflowId: info.workflowId,
   };
-  const backoff = timeoutBackoff(plan);
+  const backoff = timeoutBackoff(plan.backoff, { triggerId: plan.triggerId });
   let attemptNo = input.resume?.attempt ?? 1;
   let snoozes = input.resume?.snoozes ?? 0;
   let snoozesThisRun = 0;

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { runStateQuery } from './messages';
-import { attempt, attemptActivities } from './record-workflow';
+import { attempt, attemptActivities, timeoutBackoff } from './record-workflow';
 import { TriggerOutcome } from './search-attributes';
 import { FAILURE_TYPE, type ScheduledActionInput, type ScheduledActionResult } from './types';
 
@@ -18,6 +18,7 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
     upsertSearchAttributes([{ key: TriggerOutcome, value: next }]);
   };
   const acts = attemptActivities(input.timeoutMs, input.priority);
+  const backoff = timeoutBackoff(input.backoff, { actionId: input.actionId });
   let attemptNo = 1;
   let snoozes = 0;
   for (;;) {
@@ -34,6 +35,7 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
           scheduledAt,
         }),
       attemptNo,
+      backoff,
     );
     if (out.status === 'success') {
       setState('success');

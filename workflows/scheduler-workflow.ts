@@ -14,7 +14,8 @@ import { SCHEDULER_TASK_TIMEOUT, type SchedulerInput, type SchedulerResult, type
 const CHILDREN_PER_RUN = 1500;
 /** Continue as new well before the history limits (51,200 events / 50 MiB). */
 const HISTORY_EVENTS_PER_RUN = 9000;
-const MAX_COLLECTED = 20000;
+/** Ids returned for draining (started + skipped), kept well under Temporal's 2 MB payload limit. */
+const MAX_COLLECTED = 10000;
 
 
 export async function schedulerWorkflow(input: SchedulerInput): Promise<SchedulerResult> {
@@ -24,7 +25,11 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
   stats.runs++;
   const collected = input.collect ? [...(input.collected ?? [])] : undefined;
   const skippedIds = input.collect ? [...(input.skippedIds ?? [])] : undefined;
-  let collectTruncated = false;
+  let collectTruncated = input.collectTruncated ?? false;
+  const keep = (list: string[], id: string): void => {
+    if (list.length + (list === collected ? (skippedIds?.length ?? 0) : (collected?.length ?? 0)) < MAX_COLLECTED) list.push(id);
+    else collectTruncated = true;
+  };
   const { pttFindRecords } = proxyActivities<TriggerActivityFns>({
     startToCloseTimeout: '10 minutes',
     retry: { maximumAttempts: input.maxAttempts, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -37,7 +42,9 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     const page = await pttFindRecords({ triggerId: input.triggerId, tenant, cursor, now, alreadyRead: stats.read });
     if (page.inactive) {
       log.info(`${page.inactive}: the scheduler starts no runs`);
-      return { ...stats, cancelled: page.inactive, ...(collected ? { collected, skippedIds, collectTruncated } : {}) };
+      // Paused before this tick started anything: the tick is cancelled (AshOban's {:cancel, state}).
+      if (stats.started === 0 && stats.skipped === 0) return { ...stats, now, cancelled: page.inactive, ...(collected ? { collected, skippedIds, collectTruncated } : {}) };
+      break;
     }
     stats.pages++;
     stats.read += page.records.length;
@@ -56,17 +63,11 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
             ...(plan.priority !== undefined ? { priority: temporalPriority(plan.priority) } : {}),
           });
           stats.started++;
-          if (collected) {
-            if (collected.length < MAX_COLLECTED) collected.push(run.workflowId);
-            else collectTruncated = true;
-          }
+          if (collected) keep(collected, run.workflowId);
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           stats.skipped++;
-          if (skippedIds) {
-            if (skippedIds.length < MAX_COLLECTED) skippedIds.push(run.workflowId);
-            else collectTruncated = true;
-          }
+          if (skippedIds) keep(skippedIds, run.workflowId);
         }
       }),
     );
@@ -76,9 +77,9 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     const current = workflowInfo();
     if (startedThisRun + page.records.length > Math.min(input.childrenPerRun ?? CHILDREN_PER_RUN, CHILDREN_PER_RUN) || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
       // Every startChild above has resolved (the children exist), so ABANDON keeps them running.
-      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, collected, skippedIds });
+      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, collected, skippedIds, collectTruncated });
     }
   }
   log.info(`Scheduled ${stats.started} runs for ${input.triggerId} (${stats.skipped} in flight, ${stats.read} read, ${stats.runs} workflow runs)`);
-  return { ...stats, ...(collected ? { collected, skippedIds, collectTruncated } : {}) };
+  return { ...stats, now, ...(collected ? { collected, skippedIds, collectTruncated } : {}) };
 }

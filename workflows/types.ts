@@ -83,6 +83,7 @@ export interface SchedulerInput {
   collect?: boolean;
   collected?: string[];
   skippedIds?: string[];
+  collectTruncated?: boolean;
   actionArguments?: Record<string, unknown>;
   actor?: unknown;
 }
@@ -100,6 +101,8 @@ export interface SchedulerStats {
 }
 
 export interface SchedulerResult extends SchedulerStats {
+  /** The tick's time (ms since the epoch): what `where` functions saw as `now`. */
+  now?: number;
   collected?: string[];
   /** With `collect`: ids of in-flight runs the scheduler skipped (draining waits for them too). */
   skippedIds?: string[];
@@ -149,7 +152,9 @@ export interface RunActionInput {
 }
 
 export interface BackoffInput {
-  triggerId: string;
+  /** The trigger or the scheduled action whose `backoff` function to ask. */
+  triggerId?: string;
+  actionId?: string;
   attempt: number;
   error: SerializedErrorData;
 }
@@ -161,6 +166,8 @@ export interface ScheduledActionInput {
   timeoutMs: number | null;
   /** Oban-style priority (0 highest); a Temporal task priority. */
   priority?: number;
+  /** Wait after an attempt that did not return, as in RecordPlan. */
+  backoff?: number | 'exponential' | 'function';
   tenant?: string | null;
   actionArguments?: Record<string, unknown>;
   actor?: unknown;

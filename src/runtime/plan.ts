@@ -27,5 +27,5 @@ export function schedulerInput(app: App, t: Trigger, extra: Partial<SchedulerInp
 }
 
 export function scheduledActionInput(app: App, a: ScheduledAction, extra: Partial<ScheduledActionInput> = {}): ScheduledActionInput {
-  return { owner: app.name, actionId: a.id, maxAttempts: a.maxAttempts, timeoutMs: a.timeout === 'infinity' ? null : a.timeout, priority: a.priority, ...extra };
+  return { owner: app.name, actionId: a.id, maxAttempts: a.maxAttempts, timeoutMs: a.timeout === 'infinity' ? null : a.timeout, priority: a.priority, backoff: typeof a.backoff === 'function' ? 'function' : a.backoff, ...extra };
 }

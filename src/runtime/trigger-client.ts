@@ -4,6 +4,7 @@
  * now) and `scheduleAndRunTriggers` (whole resources or apps; with `drain: true` it waits for every
  * run it started: the helper tests are written with).
  */
+import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -185,8 +186,12 @@ export class TriggerClient {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const handle = this.client.workflow.getHandle(built.options.workflowId);
-      const running = (await handle.describe()).status.name === 'RUNNING';
-      return Object.assign(handle, { alreadyRunning: running, alreadyCompleted: !running });
+      const status = (await handle.describe()).status.name;
+      if (status === 'RUNNING') return Object.assign(handle, { alreadyRunning: true, alreadyCompleted: false });
+      const t = this.triggerOf(ref);
+      if (t.triggerOnce && status === 'COMPLETED') return Object.assign(handle, { alreadyRunning: false, alreadyCompleted: true });
+      // The run in flight closed between our start and describe: start again.
+      return this.runTrigger(record, ref, opts);
     }
   }
 
@@ -212,7 +217,8 @@ export class TriggerClient {
       // One manual scheduler per trigger and tenant at a time (AshOban's scheduler is unique while
       // incomplete): a second call while one runs gets the running one's handle.
       return this.client.workflow.start(def.schedulerWorkflowType, {
-        workflowId: `${def.schedulerWorkflowType}/manual/${tenantIdPart(tenant)}`,
+        // A draining caller needs a scheduler of its own (it reads the runs that one started).
+        workflowId: `${def.schedulerWorkflowType}/manual/${tenantIdPart(tenant)}${opts.collect ? `/drain-${randomUUID()}` : ''}`,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         taskQueue: def.schedulerQueue,
@@ -311,23 +317,32 @@ export class TriggerClient {
         if (!(err instanceof WorkflowFailedError)) throw err;
         count(result, 'scheduler', 'failure');
       }
-      if (stats?.collectTruncated) throw new TriggerError('DRAIN_TIMEOUT', `${def.id}: the scheduler started more runs than drain can track (${stats.started}); drain a smaller set.`);
-      const started = new Set([...(stats?.collected ?? []), ...(await this.openRunIds(def))]);
+      if (stats?.collectTruncated) {
+        throw new TriggerError('DRAIN_TIMEOUT', `${def.id}: the tick started or skipped more runs (${stats.started} + ${stats.skipped}) than drain tracks (10,000); drain a smaller set (recordLimit, or fewer records in the test).`);
+      }
+      const started = new Set([...(stats?.collected ?? []), ...(await this.openRunIds(def, opts.tenant ?? null))]);
       await this.drainMany([...started], deadline, result);
       // Skipped runs count when they were in flight; not when they had completed before this tick (triggerOnce).
-      const since = (await handle.describe()).startTime;
+      const since = stats?.now !== undefined ? new Date(stats.now) : undefined;
       await this.drainMany((stats?.skippedIds ?? []).filter((id) => !started.has(id)), deadline, result, since);
     }
     return result;
   }
 
-  /** Ids of this app's per-record runs of `t` that are still open (from the visibility store). */
-  private async openRunIds(t: Trigger): Promise<string[]> {
+  /** Ids of this app's per-record runs of `t` (for `tenant`, when given) still open, from the visibility store. */
+  private async openRunIds(t: Trigger, tenant: string | null): Promise<string[]> {
     const ids: string[] = [];
-    const query = `TriggerOwner = '${this.app.name.replace(/'/g, "\\'")}' AND TriggerName = '${t.id.replace(/'/g, "\\'")}' AND TriggerKind = 'record' AND ExecutionStatus = 'Running'`;
+    const quote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const query = [
+      `TriggerOwner = ${quote(this.app.name)}`,
+      `TriggerName = ${quote(t.id)}`,
+      `TriggerKind = 'record'`,
+      `ExecutionStatus = 'Running'`,
+      ...(tenant !== null ? [`TriggerTenant = ${quote(tenant)}`] : []),
+    ].join(' AND ');
     for await (const wf of this.client.workflow.list({ query })) {
       ids.push(wf.workflowId);
-      if (ids.length >= 20_000) break;
+      if (ids.length > 10_000) throw new TriggerError('DRAIN_TIMEOUT', `${t.id}: more than 10,000 runs are open; drain cannot wait for them all.`);
     }
     return ids;
   }

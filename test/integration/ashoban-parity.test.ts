@@ -70,6 +70,12 @@ const Ticket = uniqueResource(tag, {
         await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
       },
     },
+    forgotReturn: {
+      where: { status: 'open', subject: { startsWith: 'forgot:' } },
+      schedulerCron: false,
+      // a JS-style mistake: the update function returns nothing
+      action: { update: (() => undefined) as never },
+    },
     brokenWhere: {
       // throws when the scheduler queries (boot skips a where function that throws)
       where: () => {
@@ -77,6 +83,23 @@ const Ticket = uniqueResource(tag, {
       },
       schedulerCron: false,
       action: { update: { status: 'processed' } },
+    },
+  },
+});
+
+let slowDigestCalls = 0;
+const Digest = uniqueResource(tag, {
+  model: 'DailyReport',
+  scheduledActions: {
+    slowDigest: {
+      cron: '@yearly',
+      timeout: 300,
+      maxAttempts: 2,
+      backoff: 0,
+      action: async (c) => {
+        slowDigestCalls++;
+        if (c.attempt === 1) await new Promise((r) => setTimeout(r, 1500));
+      },
     },
   },
 });
@@ -93,7 +116,7 @@ const Subscription = uniqueResource(tag, {
   },
 });
 
-const app = defineApp({ name: tag, resources: [Ticket, Subscription] });
+const app = defineApp({ name: tag, resources: [Ticket, Subscription, Digest] });
 
 before(async () => {
   ctx = await testContext('ashoban-parity');
@@ -193,6 +216,22 @@ test("a timed-out attempt waits the trigger's own backoff (0 here), not the expo
   const history = await handle.fetchHistory();
   const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes).map((e) => Number(String(e.timerStartedEventAttributes!.startToFireTimeout!.seconds ?? 0)));
   assert.deepEqual(timers, [0], 'one backoff timer of under a second (exponential would be 17 s)');
+});
+
+test('the same holds for scheduled actions: a timed-out attempt waits their backoff', async () => {
+  const handle = await engine.triggers.schedule('DailyReport.slowDigest');
+  const result = (await handle.result()) as { outcome: string; attempts: number };
+  assert.deepEqual([result.outcome, result.attempts, slowDigestCalls], ['success', 2, 2]);
+  const history = await handle.fetchHistory();
+  const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes).map((e) => Number(String(e.timerStartedEventAttributes!.startToFireTimeout!.seconds ?? 0)));
+  assert.deepEqual(timers, [0]);
+});
+
+test('a declarative update function that returns nothing fails the run and leaves the record (it is never taken for a delete)', async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'forgot: return' } });
+  const handle = await engine.triggers.runTrigger(t, 'Ticket.forgotReturn');
+  await assert.rejects(handle.result(), (err: unknown) => /update function returned undefined/.test(String((err as { cause?: Error }).cause?.message)));
+  assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'open');
 });
 
 test('a run that snoozes many times continues as new, keeping its attempt and snooze count', async () => {

@@ -103,7 +103,7 @@ describe('desiredSchedules', () => {
     assert.deepEqual(d.options.spec, { cronExpressions: ['@daily'], timezone: 'UTC' });
     assert.equal(d.options.action.workflowType, 'Ticket.digest');
     assert.equal(d.options.action.taskQueue, 'ticket_digest');
-    assert.deepEqual(d.options.action.args, [{ owner: 'acme', actionId: 'Ticket.digest', maxAttempts: 2, timeoutMs: 60_000, priority: 3 }]);
+    assert.deepEqual(d.options.action.args, [{ owner: 'acme', actionId: 'Ticket.digest', maxAttempts: 2, timeoutMs: 60_000, priority: 3, backoff: 'exponential' }]);
     assert.equal(attributes(d.options.action.typedSearchAttributes as never).TriggerKind, 'scheduled-action');
     assert.equal(attributes(d.options.typedSearchAttributes as never).TriggerKind, 'scheduled-action');
     assert.equal(d.options.policies?.overlap, ScheduleOverlapPolicy.SKIP);
