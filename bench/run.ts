@@ -148,16 +148,18 @@ async function main(): Promise<void> {
 
     const engineRate = n / (engineMs / 1000);
     const baseRate = n / (baseMs / 1000);
+    const skipped = 'skipped (BENCH_BASELINE=0)';
+    const fmt = (v: number, digits = 0): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
     say(
       `\n== ${n.toLocaleString('en')} matching records\n` +
-        `this library : ${engineRate.toFixed(0)} records/s (${(engineMs / 1000).toFixed(1)} s; scheduler tick finished starting runs in ${(tickMs / 1000).toFixed(1)} s)\n` +
-        `raw Temporal : ${baseRate.toFixed(0)} records/s (${(baseMs / 1000).toFixed(1)} s)\n` +
-        `ratio        : ${(engineRate / baseRate).toFixed(2)} (this library / raw Temporal)\n` +
-        `peak RSS     : ${(engineRss / 2 ** 20).toFixed(0)} MiB (this library), ${(baseRss / 2 ** 20).toFixed(0)} MiB (baseline); bench process, worker included\n` +
+        `this library : ${fmt(engineRate)} records/s (${fmt(engineMs / 1000, 1)} s; scheduler tick finished starting runs in ${fmt(tickMs / 1000, 1)} s)\n` +
+        `raw Temporal : ${withBaseline ? `${fmt(baseRate)} records/s (${fmt(baseMs / 1000, 1)} s)` : skipped}\n` +
+        `ratio        : ${withBaseline ? `${fmt(engineRate / baseRate, 2)} (this library / raw Temporal)` : skipped}\n` +
+        `peak RSS     : ${fmt(engineRss / 2 ** 20)} MiB (this library)${withBaseline ? `, ${fmt(baseRss / 2 ** 20)} MiB (baseline)` : ''}; bench process, worker included\n` +
         `scheduler    : ${stats.started} started, ${stats.skipped} skipped, ${stats.read} read, ${stats.pages} pages, ${stats.runs} workflow runs; ` +
-        `history events per run max ${Math.max(...histories)}, mean ${(histories.reduce((a, b) => a + b, 0) / Math.max(1, histories.length)).toFixed(0)}; records left unprocessed: ${dupes}`,
+        `history events per run max ${Math.max(...histories)}, mean ${fmt(histories.reduce((a, b) => a + b, 0) / Math.max(1, histories.length))}; records left unprocessed: ${dupes}`,
     );
-    rows.push(`| ${n} | ${engineRate.toFixed(0)} | ${baseRate.toFixed(0)} | ${(engineRate / baseRate).toFixed(2)} | ${(engineRss / 2 ** 20).toFixed(0)} | ${Math.max(...histories)} | ${stats.runs} |`);
+    rows.push(`| ${n} | ${fmt(engineRate)} | ${fmt(baseRate)} | ${fmt(engineRate / baseRate, 2)} | ${fmt(engineRss / 2 ** 20)} | ${Math.max(...histories)} | ${stats.runs} |`);
   }
   say(`\n| records | library rec/s | raw Temporal rec/s | ratio | peak RSS MiB | max history events/run | scheduler runs |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}`);
 

@@ -70,6 +70,23 @@ const Ticket = uniqueResource(tag, {
         await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
       },
     },
+    failJob: {
+      where: { status: 'open', subject: { startsWith: 'failjob:' } },
+      schedulerCron: false,
+      onErrorFailsJob: true,
+      action: async () => {
+        throw new Error('always');
+      },
+      onError: { update: { status: 'errored' } },
+    },
+    dontFailJob: {
+      where: { status: 'open', subject: { startsWith: 'dontfail:' } },
+      schedulerCron: false,
+      action: async () => {
+        throw new Error('always');
+      },
+      onError: { update: { status: 'errored' } },
+    },
     forgotReturn: {
       where: { status: 'open', subject: { startsWith: 'forgot:' } },
       schedulerCron: false,
@@ -135,6 +152,16 @@ test('AshOban: "if a record exists, it is processed": the drain counts the sched
   assert.equal(r.byKind.scheduler.success, 1);
   assert.equal(r.byKind.record.success, 1);
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'processed');
+});
+
+test('AshOban: "on_error_fails_oban_job? true/false": discard: 1, success: 1 / success: 2, discard: 0; the handler ran either way', async () => {
+  const a = await ctx.prisma.ticket.create({ data: { subject: 'failjob: one' } });
+  const b = await ctx.prisma.ticket.create({ data: { subject: 'dontfail: one' } });
+  const failed = await engine.triggers.scheduleAndRunTriggers([Ticket, 'failJob'], { drain: true });
+  assert.deepEqual([failed.discard, failed.success, failed.failure], [1, 1, 0]);
+  const kept = await engine.triggers.scheduleAndRunTriggers([Ticket, 'dontFailJob'], { drain: true });
+  assert.deepEqual([kept.success, kept.discard, kept.failure], [2, 0, 0]);
+  for (const t of [a, b]) assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'errored');
 });
 
 test('AshOban: "extra args are set on a job": they are in the run input and reach the action', async () => {
