@@ -21,7 +21,8 @@ test('createLocalTestEnvironment gives a TestWorkflowEnvironment on a fresh loca
   try {
     assert.equal(local.env.supportsTimeSkipping, false);
     const result = await runQuickstart({ client: local.env.client, connection: local.env.nativeConnection, prisma });
-    assert.equal(result.success, 2);
+    assert.equal(result.byKind.record.success, 2);
+    assert.equal(result.success, 3, 'the scheduler run is counted too');
   } finally {
     await local.stop();
   }
