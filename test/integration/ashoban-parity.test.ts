@@ -135,6 +135,12 @@ const Subscription = uniqueResource(tag, {
 
 const app = defineApp({ name: tag, resources: [Ticket, Subscription, Digest] });
 
+/** Whole seconds of each durable timer the run started (its backoff waits), from its history. */
+async function timerSeconds(handle: { fetchHistory(): Promise<{ events?: { timerStartedEventAttributes?: { startToFireTimeout?: { seconds?: unknown } | null } | null }[] | null }> }): Promise<number[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).filter((e) => e.timerStartedEventAttributes).map((e) => Number(String(e.timerStartedEventAttributes!.startToFireTimeout?.seconds ?? 0)));
+}
+
 before(async () => {
   ctx = await testContext('ashoban-parity');
   engine = await startEngine(ctx.env, app, ctx.prisma);
@@ -240,8 +246,7 @@ test("a timed-out attempt waits the trigger's own backoff (0 here), not the expo
   const handle = await engine.triggers.runTrigger(t, 'Ticket.slowFirst');
   const result = (await handle.result()) as RecordRunResult;
   assert.deepEqual([result.outcome, result.attempts], ['success', 2]);
-  const history = await handle.fetchHistory();
-  const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes).map((e) => Number(String(e.timerStartedEventAttributes!.startToFireTimeout!.seconds ?? 0)));
+  const timers = await timerSeconds(handle);
   assert.deepEqual(timers, [0], 'one backoff timer of under a second (exponential would be 17 s)');
 });
 
@@ -249,8 +254,7 @@ test('the same holds for scheduled actions: a timed-out attempt waits their back
   const handle = await engine.triggers.schedule('DailyReport.slowDigest');
   const result = (await handle.result()) as { outcome: string; attempts: number };
   assert.deepEqual([result.outcome, result.attempts, slowDigestCalls], ['success', 2, 2]);
-  const history = await handle.fetchHistory();
-  const timers = (history.events ?? []).filter((e) => e.timerStartedEventAttributes).map((e) => Number(String(e.timerStartedEventAttributes!.startToFireTimeout!.seconds ?? 0)));
+  const timers = await timerSeconds(handle);
   assert.deepEqual(timers, [0]);
 });
 
