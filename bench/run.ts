@@ -20,7 +20,7 @@ import { dropTemporalPostgresDatabases } from '../src/devstack/temporal-postgres
 import { createBaselineActivities } from './baseline-activities';
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-const SIZES = sizes.length ? sizes : [10_000, 100_000];
+const SIZES = sizes.length ? sizes : [10_000];
 const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const dbUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ptt_bench';
 const say = (line: string): void => void process.stdout.write(`${line}\n`);

@@ -20,7 +20,7 @@ export type ErrorCode =
   | 'TEMPORAL_UNAVAILABLE'
   | 'TEMPORAL_START_FAILED'
   | 'DATABASE_UNAVAILABLE'
-  | 'DRAIN_TIMEOUT';
+  | 'DRAIN_TOO_LARGE';
 
 /** Base class of every error thrown by this library. */
 export class TriggerError extends Error {

@@ -318,7 +318,7 @@ export class TriggerClient {
         count(result, 'scheduler', 'failure');
       }
       if (stats?.collectTruncated) {
-        throw new TriggerError('DRAIN_TIMEOUT', `${def.id}: the tick started or skipped more runs (${stats.started} + ${stats.skipped}) than drain tracks (10,000); drain a smaller set (recordLimit, or fewer records in the test).`);
+        throw new TriggerError('DRAIN_TOO_LARGE', `${def.id}: the tick started or skipped more runs (${stats.started} + ${stats.skipped}) than drain tracks (10,000); drain a smaller set (recordLimit, or fewer records in the test).`);
       }
       const started = new Set([...(stats?.collected ?? []), ...(await this.openRunIds(def, opts.tenant ?? null))]);
       await this.drainMany([...started], deadline, result);
@@ -342,7 +342,7 @@ export class TriggerClient {
     ].join(' AND ');
     for await (const wf of this.client.workflow.list({ query })) {
       ids.push(wf.workflowId);
-      if (ids.length > 10_000) throw new TriggerError('DRAIN_TIMEOUT', `${t.id}: more than 10,000 runs are open; drain cannot wait for them all.`);
+      if (ids.length > 10_000) throw new TriggerError('DRAIN_TOO_LARGE', `${t.id}: more than 10,000 runs are open; drain cannot wait for them all.`);
     }
     return ids;
   }
