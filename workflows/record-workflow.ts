@@ -14,7 +14,7 @@ import { FAILURE_TYPE, type AttemptOutcome, type RecordPlan, type RecordRunInput
 const HEARTBEAT_TIMEOUT = '30 seconds';
 const NO_TIMEOUT = '3650 days';
 /** A run that snoozes this many times continues as new, so its history never nears the limit. */
-const SNOOZES_PER_RUN = 500;
+export const SNOOZES_PER_RUN = 500;
 
 export function attemptActivities(timeoutMs: number | null, priority?: number): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction'> {
   return proxyActivities<TriggerActivityFns>({

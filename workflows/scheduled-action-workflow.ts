@@ -2,15 +2,15 @@
  * The scheduled-action workflow: runs the action (told whether this is the last attempt),
  * retrying up to `maxAttempts` with backoff; snooze and cancel work as in triggers.
  */
-import { ApplicationFailure, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { runStateQuery } from './messages';
-import { attempt, attemptActivities, timeoutBackoff } from './record-workflow';
+import { attempt, attemptActivities, SNOOZES_PER_RUN, timeoutBackoff } from './record-workflow';
 import { TriggerOutcome } from './search-attributes';
 import { FAILURE_TYPE, type ScheduledActionInput, type ScheduledActionResult } from './types';
 
 export async function scheduledActionWorkflow(input: ScheduledActionInput): Promise<ScheduledActionResult> {
   const info = workflowInfo();
-  const scheduledAt = info.startTime.getTime();
+  const scheduledAt = input.resume?.scheduledAt ?? info.startTime.getTime();
   let state = 'running';
   setHandler(runStateQuery, () => state);
   const setState = (next: string): void => {
@@ -19,8 +19,9 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
   };
   const acts = attemptActivities(input.timeoutMs, input.priority);
   const backoff = timeoutBackoff(input.backoff, { actionId: input.actionId });
-  let attemptNo = 1;
-  let snoozes = 0;
+  let attemptNo = input.resume?.attempt ?? 1;
+  let snoozes = input.resume?.snoozes ?? 0;
+  let snoozesThisRun = 0;
   for (;;) {
     const out = await attempt(
       () =>
@@ -47,9 +48,11 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
     }
     if (out.status === 'snooze') {
       snoozes++;
+      snoozesThisRun++;
       setState('snoozed');
       await sleep(Math.max(1, Math.round(out.seconds * 1000)));
       setState('running');
+      if (snoozesThisRun >= (input.snoozesPerRun ?? SNOOZES_PER_RUN)) await continueAsNew<typeof scheduledActionWorkflow>({ ...input, resume: { attempt: attemptNo, snoozes, scheduledAt } });
       continue;
     }
     if (attemptNo < input.maxAttempts) {

@@ -168,6 +168,10 @@ export interface ScheduledActionInput {
   priority?: number;
   /** Wait after an attempt that did not return, as in RecordPlan. */
   backoff?: number | 'exponential' | 'function';
+  /** Carried over continue-as-new (a run that snoozed many times). */
+  resume?: { attempt: number; snoozes: number; scheduledAt: number };
+  /** Snoozes before the run continues as new (default 500; lower only to test it). */
+  snoozesPerRun?: number;
   tenant?: string | null;
   actionArguments?: Record<string, unknown>;
   actor?: unknown;

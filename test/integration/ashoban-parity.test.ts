@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTriggerClient, defineApp, type RecordRunResult, type SchedulerResult } from '../../src';
+import { scheduledActionInput } from '../../src/runtime/plan';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
@@ -105,9 +106,17 @@ const Ticket = uniqueResource(tag, {
 });
 
 let slowDigestCalls = 0;
+const sleepyDigestSeen: number[] = [];
 const Digest = uniqueResource(tag, {
   model: 'DailyReport',
   scheduledActions: {
+    sleepyDigest: {
+      cron: '@yearly',
+      action: async (c) => {
+        sleepyDigestSeen.push(c.scheduledAt.getTime());
+        if (sleepyDigestSeen.length <= 3) c.snooze(1);
+      },
+    },
     slowDigest: {
       cron: '@yearly',
       timeout: 300,
@@ -325,4 +334,17 @@ test('workerPriority goes to the per-record runs and schedulerPriority to the sc
   const manual = await engine.triggers.runTrigger(t, 'Ticket.urgent', { args: { again: true } });
   assert.equal(await priorityOf(manual.workflowId), 1);
   await manual.result();
+});
+
+test('a scheduled action that snoozes many times continues as new too, keeping its counts and its scheduled time', async () => {
+  const def = app.scheduledAction('DailyReport.sleepyDigest');
+  const handle = await ctx.env.client.workflow.start(def.workflowType, {
+    workflowId: `${tag}-sleepy-digest`,
+    taskQueue: def.queue,
+    args: [scheduledActionInput(app, def, { snoozesPerRun: 2 })],
+  });
+  const result = (await handle.result()) as { outcome: string; attempts: number; snoozes: number };
+  assert.deepEqual([result.outcome, result.attempts, result.snoozes], ['success', 1, 3]);
+  assert.notEqual((await ctx.env.client.workflow.getHandle(handle.workflowId).describe()).runId, handle.firstExecutionRunId, 'the run continued as new');
+  assert.equal(new Set(sleepyDigestSeen).size, 1, 'ctx.scheduledAt stays the first run\'s start');
 });
