@@ -27,7 +27,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
   const skippedIds = input.collect ? [...(input.skippedIds ?? [])] : undefined;
   let collectTruncated = input.collectTruncated ?? false;
   const keep = (list: string[], id: string): void => {
-    if (list.length + (list === collected ? (skippedIds?.length ?? 0) : (collected?.length ?? 0)) < MAX_COLLECTED) list.push(id);
+    if ((collected?.length ?? 0) + (skippedIds?.length ?? 0) < MAX_COLLECTED) list.push(id);
     else collectTruncated = true;
   };
   const { pttFindRecords } = proxyActivities<TriggerActivityFns>({
