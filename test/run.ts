@@ -4,12 +4,12 @@
  *    free ports for the whole run;
  * 2. checks the test Postgres (TEST_DATABASE_URL, default 127.0.0.1:5432) and migrates a fresh
  *    template database that every test file clones;
- * 3. runs the test files with node's test runner;
- * 4. tears everything down and ends with the line `N passed, N failed`.
+ * 3. runs the test files with node's test runner, each file in its own process group under a hard
+ *    deadline (test/harness/run-files.ts): a file that hangs is killed and reported, never waited for;
+ * 4. tears everything down and ends with the line `N passed, N failed`, in every case.
  *
  * Usage: `npm test` (all), `npm test -- test/unit` (a folder or files).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -17,6 +17,7 @@ import { migrate } from '../src/db/migrate';
 import { freePortBlock } from '../src/devstack/ports';
 import { ensureTemporalBinaries } from '../src/devstack/temporal-binaries';
 import { startTemporalStack } from '../src/devstack/temporal-server';
+import { runTestFiles } from './harness/run-files';
 import { withDatabase } from './helpers/db';
 
 const root = path.resolve(__dirname, '..');
@@ -70,49 +71,80 @@ async function main(): Promise<number> {
   const migrated = await migrate(withDatabase(dbUrl, template), path.join(root, 'prisma', 'migrations'));
   say(`template database ${template}: ${migrated.applied.length} migrations applied`);
 
-  let passed = 0;
-  let failed = 0;
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', '--test-timeout=600000', ...files],
-      {
-        cwd: root,
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: temporal.address,
-          PTT_TEST_UI_URL: temporal.uiUrl ?? '',
-          TEST_DATABASE_URL: dbUrl,
-          PTT_TEST_TEMPLATE_DB: template,
-          PTT_TEST_RUN_ID: String(process.pid),
-        },
-      },
-    );
-    child.stdout.on('data', (buf: Buffer) => {
-      process.stdout.write(buf);
-      for (const line of buf.toString('utf8').split('\n')) {
-        const m = /^ℹ (pass|fail) (\d+)/.exec(line.trim());
-        if (m?.[1] === 'pass') passed = Number(m[2]);
-        if (m?.[1] === 'fail') failed = Number(m[2]);
-      }
-    });
-    child.on('close', (c) => resolve(c ?? 1));
+  const deadline = fileDeadlineMs();
+  say(`each file runs in its own process group, at most ${Math.round(deadline / 1000)} s (PTT_TEST_FILE_DEADLINE=<seconds>)`);
+  const run = runTestFiles({
+    files,
+    concurrency: Number(process.env.PTT_TEST_CONCURRENCY ?? 2),
+    deadlineMs: () => deadline,
+    cwd: root,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporal.address,
+      PTT_TEST_UI_URL: temporal.uiUrl ?? '',
+      TEST_DATABASE_URL: dbUrl,
+      PTT_TEST_TEMPLATE_DB: template,
+      PTT_TEST_RUN_ID: String(process.pid),
+    },
+    log: say,
+    onFileDone: (r) => process.stdout.write(`\n── ${r.file} ──\n${r.output}${r.output.endsWith('\n') ? '' : '\n'}`),
   });
+  stopRun = run.abort;
+  const results = await run.done;
+  stopRun = undefined;
 
   await temporal.stop();
   await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`).catch(() => {});
   await admin.end();
-  if (code !== 0 && failed === 0) failed = 1;
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
-  return code;
+  const failedFiles = results.filter((r) => r.failed > 0);
+  if (failedFiles.length) {
+    say(`failed files:`);
+    for (const r of failedFiles) say(`  ${r.file}${r.problems.length ? `: ${r.problems.join('; ')}` : ''}`);
+  }
+  totals.passed = results.reduce((n, r) => n + r.passed, 0);
+  totals.failed = results.reduce((n, r) => n + r.failed, 0) + (results.length < files.length ? files.length - results.length : 0);
+  return totals.failed === 0 ? 0 : 1;
+}
+
+/** Hard deadline of one test file: PTT_TEST_FILE_DEADLINE seconds, default 20 minutes. */
+function fileDeadlineMs(): number {
+  const s = Number(process.env.PTT_TEST_FILE_DEADLINE ?? 1200);
+  if (!Number.isFinite(s) || s <= 0) throw new Error(`PTT_TEST_FILE_DEADLINE must be a positive number of seconds, got "${process.env.PTT_TEST_FILE_DEADLINE}"`);
+  return s * 1000;
+}
+
+const totals = { passed: 0, failed: 0 };
+let stopRun: (() => void) | undefined;
+let closingPrinted = false;
+function printClosingLine(): void {
+  if (closingPrinted) return;
+  closingPrinted = true;
+  process.stdout.write(`${totals.passed} passed, ${totals.failed} failed\n`);
+}
+
+// Interrupted (Ctrl-C, CI's own timeout): kill every running file, stop Temporal (the exit hook
+// of the dev stack kills its processes), and still print the closing line.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`[npm test] ${signal}: stopping the test files\n`);
+    stopRun?.();
+    totals.failed = Math.max(1, totals.failed);
+    setTimeout(() => {
+      printClosingLine();
+      process.exit(130);
+    }, 6000).unref();
+  });
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    printClosingLine();
+    process.exit(code);
+  },
   (err: unknown) => {
     process.stderr.write(`[npm test] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.stdout.write('0 passed, 1 failed\n');
+    totals.failed = Math.max(1, totals.failed);
+    printClosingLine();
     process.exit(1);
   },
 );

@@ -91,6 +91,7 @@ export function spawnManaged(
     });
   });
   if (child.pid === undefined) throw new Error(`could not spawn ${command}`);
+  const pid = child.pid;
   return {
     name,
     pid: child.pid,
@@ -101,8 +102,13 @@ export function spawnManaged(
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
-      // the group may still hold the wrapped process for a moment
-      killGroup(child, 'SIGKILL');
+      // The watchdog shell has exited, but the group may still hold the wrapped process (one that
+      // ignored SIGTERM, say): SIGKILL whatever is left of it.
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* the group is gone */
+      }
     },
   };
 }
