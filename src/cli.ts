@@ -100,7 +100,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   'temporal:build': {
-    help: 'build (once) the stock Temporal server and UI from Go modules into .tools/temporal',
+    help: 'build (once) the stock Temporal server and UI from Go modules into the per-user cache (~/.cache/prisma-temporal-triggers)',
     async run() {
       const b = await ensureTemporalBinaries({ log: say });
       say(b.kind === 'cli' ? `using the temporal CLI at ${b.cli}` : `server: ${b.server}\nui: ${b.ui}`);

@@ -1,7 +1,7 @@
 /**
  * Finds a way to run Temporal locally without downloading any binary:
  * 1. a `temporal` CLI on PATH (`temporal server start-dev`), or
- * 2. the stock server and UI server built once from Go modules into a git-ignored tools folder.
+ * 2. the stock server and UI server built once from Go modules into a per-user cache folder.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,7 +22,7 @@ export type TemporalBinaries =
   | { kind: 'stock'; server: string; ui: string };
 
 export interface FindBinariesOptions {
-  /** Folder for built binaries. Default `<cwd>/.tools/temporal`. */
+  /** Folder for built binaries. Default: per user, see {@link defaultToolsDir}. */
   toolsDir?: string;
   /** PATH to search for `temporal` and `go`. Default `process.env.PATH`. */
   pathEnv?: string;
@@ -47,8 +47,14 @@ export function which(name: string, pathEnv = process.env.PATH ?? ''): string | 
   return undefined;
 }
 
-export function defaultToolsDir(): string {
-  return path.join(process.cwd(), '.tools', 'temporal');
+/**
+ * Where built binaries are kept: per user, never per clone, so a new clone or CI run on the same
+ * machine reuses them. `PTT_TOOLS_DIR` overrides it; otherwise `$XDG_CACHE_HOME` or `~/.cache`.
+ */
+export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PTT_TOOLS_DIR) return path.resolve(env.PTT_TOOLS_DIR);
+  const cache = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
+  return path.join(cache, 'prisma-temporal-triggers', 'temporal');
 }
 
 function stockPaths(toolsDir: string): { server: string; ui: string } {
