@@ -9,12 +9,15 @@ import { after, before, test } from 'node:test';
 import { createTriggerClient, defineApp, type RecordRunResult, type SchedulerResult } from '../../src';
 import { scheduledActionInput } from '../../src/runtime/plan';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
+import { eventually, gate as openable } from '../helpers/eventually';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
 let engine: Engine;
 const tag = uniqueName('par');
 const seen: { subject: string; args: Record<string, unknown>; extraArgs: Record<string, unknown>; attempt: number }[] = [];
 let gate: Promise<void> = Promise.resolve();
+/** What a first attempt that must time out waits on: opened when the file ends. */
+const never = openable();
 const snoozesLeft = new Map<number, number>();
 
 const Ticket = uniqueResource(tag, {
@@ -51,11 +54,12 @@ const Ticket = uniqueResource(tag, {
     slowFirst: {
       where: { status: 'open', subject: { startsWith: 'slow:' } },
       schedulerCron: false,
-      timeout: 300,
+      // The first attempt never returns, so it times out; the second has the whole 5 s to commit.
+      timeout: 5000,
       maxAttempts: 2,
       backoff: 0,
       action: async (t: { id: number }, c) => {
-        if (c.attempt === 1) await new Promise((r) => setTimeout(r, 1500));
+        if (c.attempt === 1) await never.promise;
         await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
       },
     },
@@ -119,12 +123,12 @@ const Digest = uniqueResource(tag, {
     },
     slowDigest: {
       cron: '@yearly',
-      timeout: 300,
+      timeout: 5000,
       maxAttempts: 2,
       backoff: 0,
       action: async (c) => {
         slowDigestCalls++;
-        if (c.attempt === 1) await new Promise((r) => setTimeout(r, 1500));
+        if (c.attempt === 1) await never.promise;
       },
     },
   },
@@ -155,6 +159,7 @@ before(async () => {
   engine = await startEngine(ctx.env, app, ctx.prisma);
 });
 after(async () => {
+  never.open();
   await engine?.stop();
   await ctx?.close();
 });
@@ -188,9 +193,11 @@ test('AshOban: "extra args are set on a job": they are in the run input and reac
 });
 
 test('AshOban: "a record can be processed manually with additional arguments": the drain also waits for runs already in flight', async () => {
-  let open!: () => void;
-  gate = new Promise((r) => (open = r));
-  const timer = setTimeout(() => open(), 4000);
+  const held = openable();
+  gate = held.promise;
+  const schedulersDone = async (): Promise<number> =>
+    (await ctx.env.client.workflow.count(`TriggerOwner = '${tag}' AND TriggerKind = 'scheduler' AND TriggerName = 'Ticket.process' AND ExecutionStatus = 'Completed'`)).count;
+  const before = await schedulersDone();
   try {
     const manual = await ctx.prisma.ticket.create({ data: { subject: 'p: gated manual' } });
     const inFlight = await ctx.prisma.ticket.create({ data: { subject: 'p: gated in flight' } });
@@ -199,8 +206,11 @@ test('AshOban: "a record can be processed manually with additional arguments": t
     // Without: the same run the scheduler would start, so the scheduler skips it.
     const same = await engine.triggers.runTrigger(inFlight, 'Ticket.process');
     // Both actions are running (and hold their row locks) before the scheduler starts.
-    for (let i = 0; i < 200 && seen.filter((s) => s.subject.startsWith('p: gated')).length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually('both gated actions to be running', () => seen.filter((s) => s.subject.startsWith('p: gated')).length >= 2);
+    // The gate opens once the scheduler has completed (it has started or skipped every run), not after a time.
+    const opened = eventually('the scheduler to complete', async () => (await schedulersDone()) > before).then(held.open);
     const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'process'], { drain: true });
+    await opened;
     assert.deepEqual(seen.find((s) => s.subject === 'p: gated manual')?.args, { special_arg: 'special_value' });
     assert.equal((await same.describe()).status.name, 'COMPLETED', 'the skipped in-flight run was waited for');
     assert.equal(r.byKind.scheduler.success, 1);
@@ -210,8 +220,7 @@ test('AshOban: "a record can be processed manually with additional arguments": t
     assert.equal(r.byKind.record.cancelled, 1);
     assert.equal(await ctx.prisma.ticket.count({ where: { subject: { startsWith: 'p: gated' }, status: 'processed' } }), 2);
   } finally {
-    clearTimeout(timer);
-    open();
+    held.open();
   }
 });
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { bootTriggers, createTriggerWorker, defineApp, defineResource, DefinitionError, searchAttributes, TriggerError, type App } from '../../src';
+import { eventually } from '../helpers/eventually';
 import { testContext, uniqueName, uniqueResource } from '../helpers/engine';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
@@ -73,13 +74,7 @@ test('boot creates a Schedule per trigger with a scheduler and per scheduled act
   await assert.rejects(ctx.env.client.schedule.getHandle(sid(tag, 'process.scheduler')).describe(), ScheduleNotFoundError);
 
   // a definition that is gone: its schedule is removed (the listing is eventually consistent)
-  let removed = false;
-  for (let i = 0; i < 40 && !removed; i++) {
-    const r = await boot(appV(tag, { state: 'deleted', withReport: false }));
-    removed = r.deleted.includes(sid(tag, 'report'));
-    if (!removed) await new Promise((res) => setTimeout(res, 250));
-  }
-  assert.ok(removed, 'the removed scheduled action lost its schedule');
+  await eventually('boot to remove the schedule whose definition is gone', async () => (await boot(appV(tag, { state: 'deleted', withReport: false }))).deleted.includes(sid(tag, 'report')));
   await assert.rejects(ctx.env.client.schedule.getHandle(sid(tag, 'report')).describe(), ScheduleNotFoundError);
 });
 
@@ -87,7 +82,11 @@ test("another app's schedules are never touched", async () => {
   const a = uniqueName('boota');
   const b = uniqueName('bootb');
   await boot(appV(a, {}));
-  await new Promise((r) => setTimeout(r, 1500)); // let visibility list a's schedules
+  // b's boot must see a's schedules in the (eventually consistent) listing for the test to mean anything
+  await eventually("visibility to list a's schedules", async () => {
+    for await (const s of ctx.env.client.schedule.list({ query: `TriggerOwner = '${a}'` })) if (s.scheduleId === sid(a, 'process.scheduler')) return true;
+    return false;
+  });
   await boot(appV(b, {}));
   const desc = await ctx.env.client.schedule.getHandle(sid(a, 'process.scheduler')).describe();
   assert.equal(desc.typedSearchAttributes.get(searchAttributes.TriggerOwner), a);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTriggerClient, defineApp, listDanglingRuns, type RecordRunResult } from '../../src';
+import { eventually } from '../helpers/eventually';
 import { startEngine, testContext, uniqueName, uniqueResource } from '../helpers/engine';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
@@ -32,22 +33,18 @@ test('a run of a type with no definition waits, is listed, and resumes when the 
   // ... picked up by a worker whose definitions no longer declare its type.
   const old = await startEngine(ctx.env, withoutRenamed, ctx.prisma, { registerSchedules: false });
   const handle = await ctx.env.client.workflow.start(built.workflowType, built.options);
-  let failure = '';
-  for (let i = 0; i < 100 && !failure; i++) {
+  const failure = await eventually('the workflow task to fail', async () => {
     const history = await handle.fetchHistory();
-    const ev = (history.events ?? []).find((e) => e.workflowTaskFailedEventAttributes);
-    failure = ev?.workflowTaskFailedEventAttributes?.failure?.message ?? '';
-    if (!failure) await new Promise((r) => setTimeout(r, 100));
-  }
+    return (history.events ?? []).find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message ?? '';
+  });
   assert.match(failure, new RegExp(`No trigger or scheduled action declares workflow type "${tag}\\.Ticket\\.renamed"`));
   assert.equal((await handle.describe()).status.name, 'RUNNING', 'the run is kept, not failed');
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'open');
 
-  let dangling: Awaited<ReturnType<typeof listDanglingRuns>> = [];
-  for (let i = 0; i < 50 && dangling.length === 0; i++) {
-    dangling = await listDanglingRuns(ctx.env.client, withoutRenamed);
-    if (!dangling.length) await new Promise((r) => setTimeout(r, 200));
-  }
+  const dangling = await eventually('visibility to list the dangling run', async () => {
+    const found = await listDanglingRuns(ctx.env.client, withoutRenamed);
+    return found.length ? found : undefined;
+  });
   assert.deepEqual(dangling.map((d) => [d.workflowId, d.workflowType]), [[handle.workflowId, `${tag}.Ticket.renamed`]]);
   assert.deepEqual(await listDanglingRuns(ctx.env.client, withRenamed), []);
   await old.stop();

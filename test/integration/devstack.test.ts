@@ -10,6 +10,7 @@ import { freePortBlock, isPortFree } from '../../src/devstack/ports';
 import { ensureTemporalBinaries, findTemporalBinaries } from '../../src/devstack/temporal-binaries';
 import { startTemporalStack } from '../../src/devstack/temporal-server';
 import { testEnv } from '../helpers/env';
+import { eventually } from '../helpers/eventually';
 
 const STACK_OFFSETS = [0, 1, 2, 6, 10, -300, -299, -298, -294];
 
@@ -31,14 +32,6 @@ function processesMentioning(needle: string): number[] {
   return out;
 }
 
-async function waitUntil(check: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return check();
-}
 
 test('a taken frontend port gives PORT_IN_USE naming the port and the ways out', async () => {
   const blocker = net.createServer();
@@ -99,12 +92,12 @@ for (const [how, signal] of [
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    assert.ok(await waitUntil(() => out.includes('READY'), 60_000), `stack did not start: ${out}`);
+    await eventually('the child stack to start', () => out.includes('READY'));
     const needle = `temporal-${port}.yaml`;
     assert.ok(processesMentioning(needle).length > 0, 'the server runs');
     child.kill(signal);
-    const gone = await waitUntil(() => processesMentioning(needle).length === 0, 10_000);
+    const gone = await eventually('the orphaned server and UI to exit', () => processesMentioning(needle).length === 0);
     assert.ok(gone, `left running: ${processesMentioning(needle).join(', ')}`);
-    assert.ok(await waitUntil(() => isPortFree(port), 5_000), 'the frontend port is free again');
+    await eventually('the frontend port to be free again', () => isPortFree(port));
   });
 }

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createTriggerClient, createTriggerWorker, defineApp, runStateQuery, snooze, type RecordRunResult } from '../../src';
+import { createTriggerClient, createTriggerWorker, defineApp, snooze, type RecordRunResult } from '../../src';
 import { freePortBlock } from '../../src/devstack/ports';
 import { startTemporalStack } from '../../src/devstack/temporal-server';
 import { startEngine, testContext, uniqueName, uniqueResource } from '../helpers/engine';
+import { eventually } from '../helpers/eventually';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
 const tag = uniqueName('dur');
@@ -40,12 +41,9 @@ after(async () => {
   await ctx?.close();
 });
 
-async function waitSnoozed(handle: { query: (q: typeof runStateQuery) => Promise<string> }): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if ((await handle.query(runStateQuery).catch(() => '')) === 'snoozed') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail('the run never snoozed');
+/** Waits until the run's snooze timer is in its history (durable from then on, whatever happens to workers or server). */
+async function waitSnoozed(handle: { fetchHistory(): Promise<{ events?: { timerStartedEventAttributes?: unknown }[] | null }> }): Promise<void> {
+  await eventually('the run to snooze', async () => (await handle.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes));
 }
 
 test('a snoozed run completes after its worker is stopped and a new one starts', async () => {

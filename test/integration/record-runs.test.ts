@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
 import { WorkflowFailedError } from '@temporalio/client';
-import { defineApp, runStateQuery, searchAttributes, snooze, cancel, type RecordRunResult } from '../../src';
+import { defineApp, searchAttributes, snooze, cancel, type RecordRunResult } from '../../src';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
+import { eventually, gate } from '../helpers/eventually';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
 let engine: Engine;
@@ -16,7 +17,8 @@ const calls: Record<string, { attempt: number; lastAttempt: boolean; args: Recor
 const record = (name: string, c: { attempt: number; lastAttempt: boolean; args: Record<string, unknown>; metadata: unknown }): void => {
   (calls[name] ??= []).push({ attempt: c.attempt, lastAttempt: c.lastAttempt, args: c.args, metadata: c.metadata });
 };
-let holdLockMs = 0;
+/** When set, the `process` action holds its transaction (and row lock) until this is opened. */
+let holdLock: ReturnType<typeof gate> | undefined;
 
 const Ticket = uniqueResource(tag, {
   model: 'Ticket',
@@ -28,7 +30,7 @@ const Ticket = uniqueResource(tag, {
       readMetadata: (t: { subject: string }) => ({ subjectLength: t.subject.length }),
       action: async (t: { id: number; subject: string }, c) => {
         record(`process:${t.subject}`, c);
-        if (holdLockMs) await new Promise((r) => setTimeout(r, holdLockMs));
+        if (holdLock) await holdLock.promise;
         await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed', processedAt: new Date() } });
       },
     },
@@ -135,12 +137,7 @@ test('success: the action runs on the re-read record in a transaction; outcome a
   assert.equal(desc.typedSearchAttributes.get(searchAttributes.TriggerOutcome), 'success');
   // filterable in visibility (what the UI uses)
   const query = `TriggerName = 'Ticket.process' AND TriggerOwner = '${tag}' AND TriggerRecordId = '${t.id}' AND TriggerOutcome = 'success'`;
-  let found = 0;
-  for (let i = 0; i < 50 && found === 0; i++) {
-    found = (await ctx.env.client.workflow.count(query)).count;
-    if (!found) await new Promise((r) => setTimeout(r, 200));
-  }
-  assert.equal(found, 1);
+  assert.equal(await eventually('visibility to list the run', async () => (await ctx.env.client.workflow.count(query)).count), 1);
 });
 
 test('a record that no longer matches, or is gone, ends the run cancelled (never a failure)', async () => {
@@ -201,12 +198,6 @@ test('onError runs after the final attempt with the error: success, or discard w
 test('snooze is a durable sleep that does not use an attempt', async () => {
   const t = await ctx.prisma.ticket.create({ data: { subject: 'sleepy' } });
   const handle = await engine.triggers.runTrigger(t, id('snoozy'));
-  let state = '';
-  for (let i = 0; i < 50 && state !== 'snoozed'; i++) {
-    state = await handle.query(runStateQuery);
-    if (state !== 'snoozed') await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.equal(state, 'snoozed');
   const result = (await handle.result()) as RecordRunResult;
   assert.equal(result.outcome, 'success');
   assert.equal(result.snoozes, 1);
@@ -214,6 +205,12 @@ test('snooze is a durable sleep that does not use an attempt', async () => {
   const history = await handle.fetchHistory();
   const timer = (history.events ?? []).find((e) => e.timerStartedEventAttributes);
   assert.equal(Number(timer?.timerStartedEventAttributes?.startToFireTimeout?.seconds), 1);
+  // While it slept, the run showed as `snoozed` in the UI (read from the history, not raced with a query).
+  const outcomes = (history.events ?? []).flatMap((e) => {
+    const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TriggerOutcome;
+    return field?.data ? [JSON.parse(Buffer.from(field.data).toString('utf8')) as string] : [];
+  });
+  assert.deepEqual(outcomes, ['snoozed', 'running', 'success']);
 });
 
 test('a snooze from onError is honoured: after it, the final attempt runs again, then onError', async () => {
@@ -245,12 +242,11 @@ test('declarative update (a function of the record) and delete actions', async (
 
 test('the FOR UPDATE lock is held for the whole action', async () => {
   const t = await ctx.prisma.ticket.create({ data: { subject: 'locked' } });
-  holdLockMs = 1500;
+  holdLock = gate();
   try {
     const handle = await engine.triggers.runTrigger(t, id('process'));
-    // wait until the action is running (it records its call first)
-    for (let i = 0; i < 100 && !calls['process:locked']; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(calls['process:locked'], 'the action started');
+    // wait until the action is running (it records its call first); it then waits on the gate
+    await eventually('the action to start', () => calls['process:locked']);
     const pg = new Client({ connectionString: ctx.db.url });
     await pg.connect();
     try {
@@ -260,8 +256,10 @@ test('the FOR UPDATE lock is held for the whole action', async () => {
     } finally {
       await pg.end();
     }
+    holdLock.open();
     assert.equal(((await handle.result()) as RecordRunResult).outcome, 'success');
   } finally {
-    holdLockMs = 0;
+    holdLock.open();
+    holdLock = undefined;
   }
 });

@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { createPrismaClient, type PrismaClient } from '../../example/prisma-client';
 import { createSampleActivities } from '../../example/sample-activities';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { eventually } from '../helpers/eventually';
 import { connectTestEnv, uniqueName } from '../helpers/temporal';
 
 let env: TestWorkflowEnvironment;
@@ -37,12 +38,7 @@ test('a Temporal Schedule created through the client starts its workflow', async
       workflowsPath: require.resolve('../../example/sample-workflows'),
       activities: createSampleActivities(prisma),
     });
-    await worker.runUntil(async () => {
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline && (await prisma.sampleRun.count({ where: { message: 'from a schedule' } })) === 0) {
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    });
+    await worker.runUntil(eventually('the scheduled workflow to write its row', async () => (await prisma.sampleRun.count({ where: { message: 'from a schedule' } })) > 0));
     assert.ok((await prisma.sampleRun.count({ where: { message: 'from a schedule' } })) >= 1, 'the scheduled workflow wrote its row');
     const desc = await handle.describe();
     assert.ok(desc.info.recentActions.length >= 1, 'the schedule records the action it took');

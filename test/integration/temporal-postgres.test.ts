@@ -10,6 +10,7 @@ import { freePortBlock } from '../../src/devstack/ports';
 import { dropTemporalPostgresDatabases, isTemporalHealthy, startTemporalStack, type TemporalStack } from '../../src/devstack/temporal-server';
 import { withDatabase } from '../helpers/db';
 import { testEnv } from '../helpers/env';
+import { eventually } from '../helpers/eventually';
 
 const STACK_OFFSETS = [0, 1, 2, 6, 10, -300, -299, -298, -294];
 // ptt_<harness pid>_...: the harness drops these when a killed run leaves them behind.
@@ -55,15 +56,13 @@ async function schemaVersion(db: string): Promise<string | undefined> {
   }
 }
 
-/** Visibility is written asynchronously: poll the list query for a little while. */
-async function listedIds(client: Client, query: string, timeoutMs = 15_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/** Visibility is written asynchronously: poll the list query until it lists something. */
+async function listedIds(client: Client, query: string): Promise<string[]> {
+  return eventually(`visibility to list ${query}`, async () => {
     const ids: string[] = [];
     for await (const wf of client.workflow.list({ query })) ids.push(wf.workflowId);
-    if (ids.length || Date.now() > deadline) return ids;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+    return ids.length ? ids : undefined;
+  });
 }
 
 test('postgres persistence: schema set up, workflows run, history survives a restart on the same databases', async (t) => {
