@@ -4,6 +4,7 @@ import type { App, Trigger } from '../src/definitions/define';
 import { afterCursorWhere, cursorOf, orderFor, type Cursor } from '../src/prisma/keyset';
 import { nullableFields, type AnyPrismaClient } from '../src/prisma/model-meta';
 import { recordPlan } from '../src/runtime/plan';
+import { definitionOfRun } from './definition-of-run';
 import { encodeKey, recordIdOf } from '../workflows/primary-key';
 import type { FindRecordsInput, FindRecordsResult, FoundRecord } from '../workflows/types';
 
@@ -14,7 +15,7 @@ export function resolveWhere(t: Trigger, now: Date, tenant: string | null): Reco
 }
 
 export async function findRecords(app: App, prisma: AnyPrismaClient, input: FindRecordsInput): Promise<FindRecordsResult> {
-  const t = app.trigger(input.triggerId);
+  const t = definitionOfRun(app, 'scheduler');
   const plan = recordPlan(app, t);
   if (t.state !== 'active') {
     log.info(`${t.id} is ${t.state}: the scheduler starts no runs`);

@@ -2,8 +2,10 @@
  * The activities of this library, bound to the application's definitions and PrismaClient
  * (dependency injection: the library never imports a generated client).
  */
+import { activityInfo } from '@temporalio/activity';
 import type { App } from '../src/definitions/define';
 import type { AnyPrismaClient } from '../src/prisma/model-meta';
+import { exponentialBackoffSeconds } from '../workflows/backoff';
 import type { TriggerActivityFns } from '../workflows/types';
 import { backoffSeconds } from './attempt-outcome';
 import { findRecords } from './find-records';
@@ -18,7 +20,9 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
     pttRunOnError: (input) => runTriggerAttempt(app, prisma, input, 'onError'),
     pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input),
     pttBackoff: async (input) => {
-      const def = input.actionId !== undefined ? app.scheduledAction(input.actionId) : app.trigger(input.triggerId ?? '');
+      const entry = app.byWorkflowType.get(activityInfo().workflowType ?? '');
+      const def = entry && ('trigger' in entry ? entry.trigger : entry.action);
+      if (!def) return exponentialBackoffSeconds(input.attempt);
       return backoffSeconds(def.backoff, input.attempt, Object.assign(new Error(input.error.message), { name: input.error.name }));
     },
   };

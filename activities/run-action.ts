@@ -12,6 +12,7 @@ import { lockSql, runtimeModels, type AnyPrismaClient } from '../src/prisma/mode
 import { decodeKey } from '../workflows/primary-key';
 import type { AttemptOutcome, RunActionInput } from '../workflows/types';
 import { outcomeOfError } from './attempt-outcome';
+import { definitionOfRun } from './definition-of-run';
 import { resolveWhere } from './find-records';
 import { withHeartbeat } from './heartbeat';
 
@@ -55,7 +56,7 @@ async function runDeclarative(t: Trigger, tx: any, action: DeclarativeAction<any
 }
 
 export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input: RunActionInput, mode: 'action' | 'onError'): Promise<AttemptOutcome> {
-  const t = app.trigger(input.triggerId);
+  const t = definitionOfRun(app, 'record');
   if (t.state !== 'active') return { status: 'cancel', reason: `trigger ${t.id} is ${t.state}` };
   const handler = mode === 'action' ? t.action : t.onError;
   if (!handler) return { status: 'error', error: { name: 'DefinitionError', message: `${t.id} has no onError handler` }, backoffSeconds: 0 };

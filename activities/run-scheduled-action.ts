@@ -5,10 +5,11 @@ import type { App } from '../src/definitions/define';
 import type { AnyPrismaClient } from '../src/prisma/model-meta';
 import type { AttemptOutcome, RunScheduledActionInput } from '../workflows/types';
 import { outcomeOfError } from './attempt-outcome';
+import { definitionOfRun } from './definition-of-run';
 import { withHeartbeat } from './heartbeat';
 
 export async function runScheduledAction(app: App, prisma: AnyPrismaClient, input: RunScheduledActionInput): Promise<AttemptOutcome> {
-  const a = app.scheduledAction(input.actionId);
+  const a = definitionOfRun(app, 'scheduled-action');
   if (a.state !== 'active') return { status: 'cancel', reason: `scheduled action ${a.id} is ${a.state}` };
   if (a.debug) log.debug(`Scheduled action ${a.id} triggered.`, { attempt: input.attempt });
   try {

@@ -3,6 +3,7 @@
 // is missing, with visible progress.
 //  1. node_modules missing or older than package-lock.json -> `npm ci`
 //  2. generated Prisma client missing or older than prisma/schema.prisma -> `prisma generate`
+//  3. with --test: the same for the tests' second schema (test/fixtures/renamed: a renamed model)
 // The Temporal binaries are built (once) by the start/test code itself, with its own progress.
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -30,6 +31,10 @@ const stamp = 'node_modules/.package-lock.json';
 if (!mtime(stamp) || mtime('package-lock.json') > mtime(stamp)) {
   run('npm', ['ci', '--no-audit', '--no-fund'], 'installing dependencies');
 }
-if (!mtime('generated/prisma/client.ts') || mtime('prisma/schema.prisma') > mtime('generated/prisma/client.ts')) {
-  run(path.join(root, 'node_modules/.bin/prisma'), ['generate'], 'generating the Prisma client');
-}
+const generate = (schema, output, label) => {
+  if (!mtime(`${output}/client.ts`) || mtime(schema) > mtime(`${output}/client.ts`)) {
+    run(path.join(root, 'node_modules/.bin/prisma'), ['generate', '--schema', schema], label);
+  }
+};
+generate('prisma/schema.prisma', 'generated/prisma', 'generating the Prisma client');
+if (process.argv.includes('--test')) generate('test/fixtures/renamed/schema.prisma', 'generated/renamed', "generating the tests' renamed-model client");

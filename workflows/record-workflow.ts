@@ -46,13 +46,13 @@ export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: nu
 }
 
 /** The backoff after an attempt that did not return; a `backoff` function is asked in a local activity. */
-export function timeoutBackoff(backoff: RecordPlan['backoff'], owner: { triggerId: string } | { actionId: string }): TimeoutBackoff {
+export function timeoutBackoff(backoff: RecordPlan['backoff']): TimeoutBackoff {
   if (typeof backoff === 'number') return async () => backoff;
   if (backoff !== 'function') return exponentialTimeoutBackoff;
   const { pttBackoff } = proxyLocalActivities<TriggerActivityFns>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
   return async (attemptNo, error) => {
     try {
-      return await pttBackoff({ ...owner, attempt: attemptNo, error });
+      return await pttBackoff({ attempt: attemptNo, error });
     } catch {
       return exponentialBackoffSeconds(attemptNo);
     }
@@ -80,7 +80,7 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     maxAttempts: plan.maxAttempts,
     workflowId: info.workflowId,
   };
-  const backoff = timeoutBackoff(plan.backoff, { triggerId: plan.triggerId });
+  const backoff = timeoutBackoff(plan.backoff);
   let attemptNo = input.resume?.attempt ?? 1;
   let snoozes = input.resume?.snoozes ?? 0;
   let snoozesThisRun = 0;

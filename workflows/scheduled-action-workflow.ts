@@ -18,7 +18,7 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
     upsertSearchAttributes([{ key: TriggerOutcome, value: next }]);
   };
   const acts = attemptActivities(input.timeoutMs, input.priority);
-  const backoff = timeoutBackoff(input.backoff, { actionId: input.actionId });
+  const backoff = timeoutBackoff(input.backoff);
   let attemptNo = input.resume?.attempt ?? 1;
   let snoozes = input.resume?.snoozes ?? 0;
   let snoozesThisRun = 0;

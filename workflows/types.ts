@@ -151,10 +151,8 @@ export interface RunActionInput {
   error?: SerializedErrorData;
 }
 
+/** The calling run's `backoff` function is found through its workflow type. */
 export interface BackoffInput {
-  /** The trigger or the scheduled action whose `backoff` function to ask. */
-  triggerId?: string;
-  actionId?: string;
   attempt: number;
   error: SerializedErrorData;
 }

@@ -21,7 +21,7 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-export async function startEngine(env: TestWorkflowEnvironment, app: App, prisma: PrismaClient, opts: Partial<TriggerWorkerOptions> = {}): Promise<Engine> {
+export async function startEngine(env: TestWorkflowEnvironment, app: App, prisma: unknown, opts: Partial<TriggerWorkerOptions> = {}): Promise<Engine> {
   const worker = await createTriggerWorker({ connection: env.nativeConnection, client: env.client, app, prisma, warn: () => {}, ...opts });
   const running = worker.run();
   return {
