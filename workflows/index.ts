@@ -9,7 +9,7 @@
  */
 import { workflowInfo } from '@temporalio/workflow';
 import { recordWorkflow } from './record-workflow';
-import { roleOf } from './registry';
+import { ROLE_MEMO, roleOf, type WorkflowRole } from './registry';
 import { scheduledActionWorkflow } from './scheduled-action-workflow';
 import { schedulerWorkflow } from './scheduler-workflow';
 import type { RecordRunInput, ScheduledActionInput, SchedulerInput } from './types';
@@ -25,9 +25,25 @@ export class DanglingWorkflowTypeError extends Error {
   }
 }
 
+export class WorkflowRoleMismatchError extends Error {
+  constructor(workflowType: string, declared: WorkflowRole, startedAs: string) {
+    super(
+      `Workflow type "${workflowType}" is declared as a ${declared} type, but this run was started as a ${startedAs}: a stable name must keep its role. ` +
+        `Give the ${declared} another name and restore "${workflowType}" to the ${startedAs} it was, or terminate the run. ` +
+        `This run waits (its workflow task fails) until then; nothing of it has run on the wrong function.`,
+    );
+    this.name = 'WorkflowRoleMismatchError';
+  }
+}
+
 export default async function triggerWorkflow(input: unknown): Promise<unknown> {
-  const type = workflowInfo().workflowType;
-  switch (roleOf(type)) {
+  const info = workflowInfo();
+  const type = info.workflowType;
+  const role = roleOf(type);
+  // Runs record their role when started (memo); runs without it (started by hand) are taken as declared.
+  const startedAs = info.memo?.[ROLE_MEMO];
+  if (role !== undefined && typeof startedAs === 'string' && startedAs !== role) throw new WorkflowRoleMismatchError(type, role, startedAs);
+  switch (role) {
     case 'record':
       return recordWorkflow(input as RecordRunInput);
     case 'scheduler':

@@ -5,6 +5,17 @@
  */
 export type WorkflowRole = 'record' | 'scheduler' | 'scheduled-action';
 
+/**
+ * Memo key under which every run records the role it was started for, so a stable name that
+ * changed roles between versions is caught before the wrong function runs.
+ */
+export const ROLE_MEMO = 'pttRole';
+
+/** The memo every run is started with. */
+export function roleMemo(role: WorkflowRole): Record<string, unknown> {
+  return { [ROLE_MEMO]: role };
+}
+
 let known: Record<string, WorkflowRole> = {};
 
 export function setKnownWorkflowTypes(types: Record<string, WorkflowRole>): void {

@@ -8,6 +8,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { log, makeContinueAsNewFunc, ParentClosePolicy, proxyActivities, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { temporalPriority } from './priority';
 import { recordRun, recordSearchAttributes } from './record-run';
+import { roleMemo } from './registry';
 import { SCHEDULER_TASK_TIMEOUT, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
 
 /** Children started per workflow run before continuing as new (server limit: 2000 pending). */
@@ -58,6 +59,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
             taskQueue: plan.taskQueue,
             args: [run.input],
             parentClosePolicy: ParentClosePolicy.ABANDON,
+            memo: roleMemo('record'),
             workflowIdReusePolicy: plan.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
             typedSearchAttributes: recordSearchAttributes(plan, rec.recordId, tenant),
             ...(plan.priority !== undefined ? { priority: temporalPriority(plan.priority) } : {}),

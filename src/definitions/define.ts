@@ -195,6 +195,8 @@ export function nextRun(cron: string, timezone?: string, from = new Date()): Dat
   return nextCronTime(parseCron(cron, timezone), from);
 }
 
+const ROLE_LABEL = { record: 'per-record workflowType', scheduler: 'schedulerWorkflowType', 'scheduled-action': 'scheduled action workflowType' } as const;
+
 /**
  * Defines the application: its owner name (tag of its schedules and runs) and its resources.
  * Cross-checks stable names (unique across triggers, schedulers and scheduled actions).
@@ -215,8 +217,9 @@ export function defineApp(definition: { name: string; resources: Resource[] }): 
   const claim = (type: string, path: string, entry: Parameters<App['byWorkflowType']['set']>[1]): void => {
     const existing = byWorkflowType.get(type);
     if (existing) {
-      const other = 'trigger' in existing ? `${existing.trigger.id} (${existing.role})` : existing.action.id;
-      throw new DefinitionError(path, `workflow type "${type}" is already used by ${other}. Stable names must be unique: give one of them another name.`);
+      const describe = (e: typeof entry): string => ('trigger' in e ? `${e.trigger.id} (${ROLE_LABEL[e.role]})` : `${e.action.id} (${ROLE_LABEL[e.role]})`);
+      const roles = existing.role === entry.role ? '' : ` One stable name cannot serve two roles: runs started as one would be run as the other.`;
+      throw new DefinitionError(path, `workflow type "${type}" is used by both ${describe(existing)} and ${describe(entry)}.${roles} Stable names must be unique: give one of them another name.`);
     }
     byWorkflowType.set(type, entry);
   };

@@ -19,6 +19,7 @@ import { encodeKey, fingerprint, recordIdOf, stableStringify, tenantIdPart } fro
 import { runStateQuery } from '../../workflows/messages';
 import { temporalPriority } from '../../workflows/priority';
 import { recordRun, recordSearchAttributes } from '../../workflows/record-run';
+import { roleMemo } from '../../workflows/registry';
 import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner } from '../../workflows/search-attributes';
 import { FAILURE_TYPE, SCHEDULER_TASK_TIMEOUT, type RecordRunResult, type SchedulerResult } from '../../workflows/types';
 import { parseOptions, runTriggerOptionsSchema, scheduleAndRunOptionsSchema, scheduleOptionsSchema } from './options-schema';
@@ -169,6 +170,7 @@ export class TriggerClient {
         priority: temporalPriority(t.workerPriority),
         ...(opts.startDelay !== undefined ? { startDelay: opts.startDelay } : {}),
         ...opts.startOptions,
+        memo: { ...opts.startOptions?.memo, ...roleMemo('record') },
       },
     };
   }
@@ -223,6 +225,7 @@ export class TriggerClient {
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
         taskQueue: def.schedulerQueue,
         workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT,
+        memo: roleMemo('scheduler'),
         priority: temporalPriority(def.schedulerPriority),
         args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, collect: opts.collect, childrenPerRun: opts.childrenPerRun })],
         typedSearchAttributes: [
@@ -239,6 +242,7 @@ export class TriggerClient {
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       taskQueue: def.queue,
       priority: temporalPriority(def.priority),
+      memo: roleMemo('scheduled-action'),
       args: [scheduledActionInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor })],
       typedSearchAttributes: [
         { key: TriggerOwner, value: this.app.name },

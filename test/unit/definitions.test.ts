@@ -322,7 +322,8 @@ describe('defineApp', () => {
     const b = defineResource({ model: 'B', triggers: { run: { action, workflowType: 'shared' } } });
     const err = definitionError(() => defineApp({ name: 'app', resources: [a, b] }));
     assert.equal(err.path, 'B.run.workflowType');
-    assert.match(err.message, /workflow type "shared" is already used by A\.run \(record\)/);
+    assert.match(err.message, /workflow type "shared" is used by both A\.run \(per-record workflowType\) and B\.run \(per-record workflowType\)/);
+    assert.doesNotMatch(err.message, /two roles/);
     assert.match(err.message, /Stable names must be unique/);
   });
 
@@ -330,7 +331,7 @@ describe('defineApp', () => {
     const sched = defineResource({ model: 'A', triggers: { one: { action, schedulerWorkflowType: 'X' }, two: { action, workflowType: 'X' } } });
     const e1 = definitionError(() => defineApp({ name: 'app', resources: [sched] }));
     assert.equal(e1.path, 'A.two.workflowType');
-    assert.match(e1.message, /already used by A\.one \(scheduler\)/);
+    assert.match(e1.message, /used by both A\.one \(schedulerWorkflowType\) and A\.two \(per-record workflowType\)\. One stable name cannot serve two roles/);
 
     const self = defineResource({ model: 'A', triggers: { one: { action, workflowType: 'same', schedulerWorkflowType: 'same' } } });
     assert.equal(definitionError(() => defineApp({ name: 'app', resources: [self] })).path, 'A.one.schedulerWorkflowType');
@@ -339,13 +340,13 @@ describe('defineApp', () => {
     const clash = defineResource({ model: 'A', triggers: { sync: { action } }, scheduledActions: { sync: { cron: '@daily', action } } });
     const e3 = definitionError(() => defineApp({ name: 'app', resources: [clash] }));
     assert.equal(e3.path, 'A.sync.workflowType');
-    assert.match(e3.message, /"A\.sync" is already used by A\.sync \(record\)/);
+    assert.match(e3.message, /"A\.sync" is used by both A\.sync \(per-record workflowType\) and A\.sync \(scheduled action workflowType\)\. One stable name cannot serve two roles/);
 
     const action1 = defineResource({ model: 'A', scheduledActions: { x: { cron: '@daily', action, workflowType: 'dup' } } });
     const action2 = defineResource({ model: 'B', scheduledActions: { y: { cron: '@daily', action, workflowType: 'dup' } } });
     const e4 = definitionError(() => defineApp({ name: 'app', resources: [action1, action2] }));
     assert.equal(e4.path, 'B.y.workflowType');
-    assert.match(e4.message, /already used by A\.x\b/);
+    assert.match(e4.message, /used by both A\.x \(scheduled action workflowType\) and B\.y/);
   });
 
   test('the same model defined twice is rejected', () => {
