@@ -20,7 +20,7 @@ export { defaultQueue, defaultWorkflowType, defaultSchedulerWorkflowType, schedu
 export { snooze, cancel, checkForControlFlow, SnoozeJob, CancelJob, TriggerNoLongerApplies, type ControlFlow } from './control-flow';
 // Worker and schedules
 export { createTriggerWorker, bootTriggers, appTaskQueues, nameWarnings, type TriggerWorker, type TriggerWorkerOptions, type BootOptions, type BootReport } from './worker/create-worker';
-export { syncSchedules, desiredSchedules, type SyncReport } from './schedules/sync-schedules';
+export { syncSchedules, desiredSchedules, describeOverride, type SyncReport, type OperatorOverride } from './schedules/sync-schedules';
 export { ensureSearchAttributes, registerSearchAttributes } from './worker/search-attributes';
 // Runtime
 export {

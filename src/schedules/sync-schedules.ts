@@ -2,36 +2,80 @@
  * Reconciles the app's Temporal Schedules with its definitions (run at worker boot):
  * - every trigger with a scheduler and every scheduled action has a Schedule (created, or updated
  *   when its definition changed: a hash of it is kept in the `TriggerConfigHash` attribute);
- * - `state: 'paused'` pauses it, `'active'` unpauses it (unless paused at runtime by an operator);
+ * - the definition's `state` pauses or resumes it when that state changes; a pause or resume done
+ *   at runtime by an operator (UI, CLI, API, any note) is kept across boots until the definition's
+ *   own state changes, and reported (`SyncReport.operatorOverrides`);
  * - `'deleted'` or a definition that is gone removes it.
  * Only schedules tagged `TriggerOwner = <app name>` are touched. Running it twice changes nothing.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { scheduleIdFor } from '../definitions/names';
 import { scheduledActionInput, schedulerInput } from '../runtime/plan';
 import { fingerprint, stableStringify } from '../../workflows/primary-key';
+import { roleMemo } from '../../workflows/registry';
 import { SCHEDULER_TASK_TIMEOUT } from '../../workflows/types';
 import { TriggerConfigHash, TriggerKind, TriggerName, TriggerOwner } from '../../workflows/search-attributes';
 
-/** Note on schedules paused at runtime (`pauseTrigger`): boot keeps them paused. */
-export const RUNTIME_PAUSE_NOTE = 'paused at runtime';
+/** A Schedule whose paused state differs from its definition because someone changed it at runtime. */
+export interface OperatorOverride {
+  scheduleId: string;
+  /** `<Resource>.<name>` of the trigger or scheduled action. */
+  name: string;
+  /** What the definition says. */
+  definition: 'active' | 'paused';
+  /** What the Schedule is, and stays until the definition's state changes. */
+  actual: 'active' | 'paused';
+  /** The Schedule's note (the operator's reason, when they gave one). */
+  note?: string;
+  /** When boot first saw the Schedule differ from its definition (the operator acted before). */
+  since: Date;
+}
 
 export interface SyncReport {
   created: string[];
   updated: string[];
   unchanged: string[];
   deleted: string[];
+  /** Schedules kept paused or running as an operator left them, against their definition. */
+  operatorOverrides: OperatorOverride[];
 }
 
-interface Desired {
+/** One line for boot logs about a Schedule an operator paused or resumed. */
+export function describeOverride(o: OperatorOverride): string {
+  const note = o.note ? ` (note: "${o.note}")` : '';
+  return `${o.name}: ${o.actual === 'paused' ? 'paused' : 'resumed'} by an operator, seen since ${o.since.toISOString()}${note}; the definition says ${o.definition}. Kept as the operator left it until the definition's own state changes.`;
+}
+
+/**
+ * `TriggerConfigHash` holds `<hash of what the Schedule does>:<the definition's state>`, so boot
+ * can tell a definition that changed its state from an operator who changed the Schedule's, plus
+ * `:<ms>` while an operator's change is in force: when boot first saw it.
+ */
+function configValue(hash: string, state: 'active' | 'paused', overrideSeen?: number): string {
+  return `${hash}:${state}${overrideSeen !== undefined ? `:${overrideSeen}` : ''}`;
+}
+
+function parseConfigValue(value: string | undefined): { hash?: string; state?: 'active' | 'paused'; overrideSeen?: number } {
+  if (!value) return {};
+  const [hash, state, seen] = value.split(':');
+  return { hash, state: state === 'active' || state === 'paused' ? state : undefined, overrideSeen: seen && /^\d+$/.test(seen) ? Number(seen) : undefined };
+}
+
+export interface DesiredSchedule {
   scheduleId: string;
+  name: string;
   options: ScheduleOptions;
+  /** The definition's state: paused or not. */
   paused: boolean;
+  /** Hash of what the Schedule does (spec, action, policies), not of its paused state. */
   hash: string;
+  /** The Schedule's search attributes but `TriggerConfigHash`. */
+  attributes: SearchAttributePair[];
 }
 
-function desiredFor(app: App, def: Trigger | ScheduledAction): Desired {
+function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
   const isTrigger = def.kind === 'trigger';
   const cron = isTrigger ? (def.schedulerCron as string) : def.cron;
   const timezone = isTrigger ? def.schedulerTimezone : def.timezone;
@@ -40,12 +84,19 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): Desired {
   const args = isTrigger ? [schedulerInput(app, def)] : [scheduledActionInput(app, def)];
   const kind = isTrigger ? 'scheduler' : 'scheduled-action';
   const paused = def.state === 'paused';
-  const hash = fingerprint(stableStringify({ cron, timezone, workflowType, taskQueue, args, paused }));
+  const hash = fingerprint(stableStringify({ cron, timezone, workflowType, taskQueue, args, role: kind }));
   const scheduleId = scheduleIdFor(workflowType);
+  const attributes: SearchAttributePair[] = [
+    { key: TriggerOwner, value: app.name },
+    { key: TriggerKind, value: kind },
+    { key: TriggerName, value: def.id },
+  ];
   return {
     scheduleId,
+    name: def.id,
     paused,
     hash,
+    attributes,
     options: {
       scheduleId,
       spec: { cronExpressions: [cron], ...(timezone ? { timezone } : {}) },
@@ -54,6 +105,7 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): Desired {
         workflowType,
         taskQueue,
         args,
+        memo: roleMemo(kind),
         ...(isTrigger ? { workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT } : {}),
         typedSearchAttributes: [
           { key: TriggerOwner, value: app.name },
@@ -68,26 +120,21 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): Desired {
         catchupWindow: isTrigger ? '1 minute' : '1 day',
       },
       state: { paused, note: paused ? `state: 'paused' in the definition of ${def.id}` : undefined },
-      typedSearchAttributes: [
-        { key: TriggerOwner, value: app.name },
-        { key: TriggerKind, value: kind },
-        { key: TriggerName, value: def.id },
-        { key: TriggerConfigHash, value: hash },
-      ],
+      typedSearchAttributes: [...attributes, { key: TriggerConfigHash, value: configValue(hash, paused ? 'paused' : 'active') }],
     },
   };
 }
 
 /** The Schedules the app's definitions call for. */
-export function desiredSchedules(app: App): Desired[] {
-  const out: Desired[] = [];
+export function desiredSchedules(app: App): DesiredSchedule[] {
+  const out: DesiredSchedule[] = [];
   for (const t of app.triggers) if (t.schedulerCron !== false && t.state !== 'deleted') out.push(desiredFor(app, t));
   for (const a of app.scheduledActions) if (a.state !== 'deleted') out.push(desiredFor(app, a));
   return out;
 }
 
 export async function syncSchedules(client: Client, app: App): Promise<SyncReport> {
-  const report: SyncReport = { created: [], updated: [], unchanged: [], deleted: [] };
+  const report: SyncReport = { created: [], updated: [], unchanged: [], deleted: [], operatorOverrides: [] };
   const desired = desiredSchedules(app);
   const wanted = new Set(desired.map((d) => d.scheduleId));
   for (const d of desired) {
@@ -100,10 +147,9 @@ export async function syncSchedules(client: Client, app: App): Promise<SyncRepor
     }
     const handle = client.schedule.getHandle(d.scheduleId);
     const current = await handle.describe();
-    const currentHash = current.typedSearchAttributes?.get(TriggerConfigHash);
-    const runtimePaused = current.state.paused && (current.state.note ?? '').startsWith(RUNTIME_PAUSE_NOTE);
-    const wantPaused = d.paused || runtimePaused;
-    if (currentHash === d.hash && current.state.paused === wantPaused) {
+    const plan = reconcile(d, current);
+    if (plan.override) report.operatorOverrides.push(plan.override);
+    if (!plan.update) {
       report.unchanged.push(d.scheduleId);
       continue;
     }
@@ -112,8 +158,8 @@ export async function syncSchedules(client: Client, app: App): Promise<SyncRepor
       spec: d.options.spec,
       action: d.options.action as typeof prev.action,
       policies: { ...prev.policies, ...d.options.policies },
-      state: { ...prev.state, paused: wantPaused, note: runtimePaused ? current.state.note : d.options.state?.note },
-      typedSearchAttributes: d.options.typedSearchAttributes,
+      state: { ...prev.state, paused: plan.paused, note: plan.note },
+      typedSearchAttributes: [...d.attributes, { key: TriggerConfigHash, value: plan.configValue }],
     }));
     report.updated.push(d.scheduleId);
   }
@@ -142,4 +188,31 @@ export async function syncSchedules(client: Client, app: App): Promise<SyncRepor
     }
   }
   return report;
+}
+
+/**
+ * What boot does with an existing Schedule. Its paused state follows the definition only when the
+ * definition's state changed since the last boot (or the Schedule is new); otherwise it stays as
+ * it is, and a difference from the definition is an operator's doing, reported.
+ */
+export function reconcile(
+  d: DesiredSchedule,
+  current: Pick<ScheduleDescription, 'state' | 'typedSearchAttributes'>,
+  now: Date = new Date(),
+): { update: boolean; paused: boolean; note: string | undefined; configValue: string; override?: OperatorOverride } {
+  const wantState = d.paused ? 'paused' : 'active';
+  const storedValue = current.typedSearchAttributes?.get(TriggerConfigHash);
+  const stored = parseConfigValue(storedValue);
+  // A Schedule from before this bookkeeping: take its state as the definition's, so an operator's pause survives the upgrade.
+  const definitionChanged = stored.state !== undefined && stored.state !== wantState;
+  const paused = definitionChanged ? d.paused : current.state.paused;
+  const note = definitionChanged ? d.options.state?.note : current.state.note;
+  const overridden = paused !== d.paused;
+  const seen = overridden ? (stored.overrideSeen ?? now.getTime()) : undefined;
+  const value = configValue(d.hash, wantState, seen);
+  const update = storedValue !== value || current.state.paused !== paused;
+  const override: OperatorOverride | undefined = overridden
+    ? { scheduleId: d.scheduleId, name: d.name, definition: wantState, actual: paused ? 'paused' : 'active', note: current.state.note || undefined, since: new Date(seen!) }
+    : undefined;
+  return { update, paused, note, configValue: value, ...(override ? { override } : {}) };
 }

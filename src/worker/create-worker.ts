@@ -9,7 +9,7 @@ import { nextRun, type App } from '../definitions/define';
 import { TriggerError } from '../errors';
 import { verifyAgainstPrisma, type AnyPrismaClient } from '../prisma/model-meta';
 import { parseOptions, workerOptionsSchema } from '../runtime/options-schema';
-import { syncSchedules, type SyncReport } from '../schedules/sync-schedules';
+import { describeOverride, syncSchedules, type SyncReport } from '../schedules/sync-schedules';
 import { ensureSearchAttributes } from './search-attributes';
 import { workflowBundleFor } from './bundle';
 
@@ -101,6 +101,11 @@ export async function bootTriggers(options: BootOptions): Promise<BootReport> {
   await verifyAgainstPrisma(options.prisma as AnyPrismaClient, app.resources);
   if (options.registerSearchAttributes ?? true) await ensureSearchAttributes(client, namespace);
   const schedules = (options.registerSchedules ?? true) ? await syncSchedules(client, app) : undefined;
+  for (const o of schedules?.operatorOverrides ?? []) {
+    const line = describeOverride(o);
+    warnings.push(line);
+    warn(line);
+  }
   const nextRuns = [
     ...app.triggers.flatMap((t) => (t.schedulerCron === false || t.state !== 'active' ? [] : [{ id: t.id, cron: t.schedulerCron, next: nextRun(t.schedulerCron, t.schedulerTimezone) }])),
     ...app.scheduledActions.filter((a) => a.state === 'active').map((a) => ({ id: a.id, cron: a.cron, next: nextRun(a.cron, a.timezone) })),

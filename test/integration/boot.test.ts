@@ -78,6 +78,44 @@ test('boot creates a Schedule per trigger with a scheduler and per scheduled act
   await assert.rejects(ctx.env.client.schedule.getHandle(sid(tag, 'report')).describe(), ScheduleNotFoundError);
 });
 
+test('an operator pause (any note) survives boots until the definition itself changes state; boot reports it', async () => {
+  const tag = uniqueName('oppause');
+  const id = sid(tag, 'process.scheduler');
+  await boot(appV(tag, {}));
+  await ctx.env.client.schedule.getHandle(id).pause('investigating INC-42');
+  const warnings: string[] = [];
+  const report = (await bootTriggers({ client: ctx.env.client, app: appV(tag, {}), prisma: ctx.prisma, warn: (w) => warnings.push(w) })).schedules!;
+  const desc = await ctx.env.client.schedule.getHandle(id).describe();
+  assert.deepEqual([desc.state.paused, desc.state.note], [true, 'investigating INC-42'], 'still paused, with the operator note');
+  assert.deepEqual(report.operatorOverrides.map((o) => [o.scheduleId, o.definition, o.actual, o.note]), [[id, 'active', 'paused', 'investigating INC-42']]);
+  assert.ok(warnings.some((w) => /^Ticket\.process: paused by an operator, seen since \S+ \(note: "investigating INC-42"\); the definition says active/.test(w)), warnings.join('\n'));
+  // a changed cron updates the Schedule and still keeps the pause
+  await boot(appV(tag, { cron: '*/7 * * * *' }));
+  assert.equal((await ctx.env.client.schedule.getHandle(id).describe()).state.paused, true);
+  // the definition's own state changes: paused, then active again, each applied
+  const paused = await boot(appV(tag, { cron: '*/7 * * * *', state: 'paused' }));
+  assert.deepEqual(paused.operatorOverrides, []);
+  const resumed = await boot(appV(tag, { cron: '*/7 * * * *' }));
+  assert.deepEqual(resumed.operatorOverrides, []);
+  assert.equal((await ctx.env.client.schedule.getHandle(id).describe()).state.paused, false);
+});
+
+test('an operator resume of a paused definition survives boots too, and is reported', async () => {
+  const tag = uniqueName('opresume');
+  const id = sid(tag, 'process.scheduler');
+  await boot(appV(tag, { state: 'paused' }));
+  await ctx.env.client.schedule.getHandle(id).unpause('backfill done, run it');
+  const report = await boot(appV(tag, { state: 'paused' }));
+  assert.equal((await ctx.env.client.schedule.getHandle(id).describe()).state.paused, false, 'still running');
+  assert.deepEqual(report.operatorOverrides.map((o) => [o.definition, o.actual]), [['paused', 'active']]);
+  // the definition moves to active: nothing to override any more
+  const active = await boot(appV(tag, {}));
+  assert.deepEqual(active.operatorOverrides, []);
+  // and back to paused: the definition wins
+  await boot(appV(tag, { state: 'paused' }));
+  assert.equal((await ctx.env.client.schedule.getHandle(id).describe()).state.paused, true);
+});
+
 test("another app's schedules are never touched", async () => {
   const a = uniqueName('boota');
   const b = uniqueName('bootb');

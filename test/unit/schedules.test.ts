@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { defineApp, defineResource } from '../../src/definitions/define';
 import type { App, ResourceDefinition } from '../../src/definitions/define';
-import { desiredSchedules } from '../../src/schedules/sync-schedules';
+import { desiredSchedules, describeOverride, reconcile } from '../../src/schedules/sync-schedules';
+import { TriggerConfigHash } from '../../workflows/search-attributes';
 import { appTaskQueues, nameWarnings } from '../../src/worker/create-worker';
 
 const action = async (): Promise<void> => undefined;
@@ -84,7 +85,7 @@ describe('desiredSchedules', () => {
       TriggerOwner: 'acme',
       TriggerKind: 'scheduler',
       TriggerName: 'Ticket.process',
-      TriggerConfigHash: d.hash,
+      TriggerConfigHash: `${d.hash}:active`,
     });
     assert.match(d.hash, /^[0-9a-f]{16}$/);
   });
@@ -148,9 +149,9 @@ describe('desiredSchedules', () => {
       queue: with_({ schedulerQueue: 'elsewhere' }),
       workflowType: with_({ schedulerWorkflowType: 'Ticket.process.scheduler.v2' }),
       attempts: with_({ maxSchedulerAttempts: 2 }),
-      paused: with_({ state: 'paused' }),
     };
     for (const [what, hash] of Object.entries(variants)) assert.notEqual(hash, base, what);
+    assert.equal(with_({ state: 'paused' }), base, "the definition's state is kept beside the hash, not in it");
     const actionHash = (cron: string): string => hashOf({ model: 'Report', scheduledActions: { digest: { cron, action } } });
     assert.notEqual(actionHash('@daily'), actionHash('@hourly'));
     assert.equal(actionHash('@daily'), actionHash('@daily'));
@@ -214,5 +215,70 @@ describe('nameWarnings', () => {
       scheduledActions: { digest: { cron: '@daily', action, workflowType: 'c' } },
     });
     assert.deepEqual(nameWarnings(app), []);
+  });
+});
+
+describe('reconcile: operator state is respected across boots', () => {
+  const desired = (state: 'active' | 'paused'): Desired => desiredSchedules(appOf({ model: 'Ticket', triggers: { process: { action, state } } }))[0]!;
+  /** An existing Schedule: paused or not, with the value boot stored last time (undefined: an older version made it). */
+  const existing = (paused: boolean, stored: string | undefined, note?: string) => ({
+    state: { paused, note },
+    typedSearchAttributes: { get: (key: unknown) => (key === TriggerConfigHash ? stored : undefined) } as never,
+  });
+  const now = new Date('2026-12-01T10:00:00Z');
+  const seen = now.getTime();
+
+  test('nothing changed: no update, no override', () => {
+    const d = desired('active');
+    assert.deepEqual(reconcile(d, existing(false, `${d.hash}:active`), now), { update: false, paused: false, note: undefined, configValue: `${d.hash}:active` });
+  });
+
+  test('an operator paused an active trigger (any note): it stays paused and is reported, seen since the first boot that found it', () => {
+    const d = desired('active');
+    const first = reconcile(d, existing(true, `${d.hash}:active`, 'incident 4711, stop billing'), now);
+    assert.deepEqual([first.update, first.paused, first.note, first.configValue], [true, true, 'incident 4711, stop billing', `${d.hash}:active:${seen}`]);
+    assert.deepEqual(first.override, { scheduleId: d.scheduleId, name: 'Ticket.process', definition: 'active', actual: 'paused', note: 'incident 4711, stop billing', since: now });
+    assert.equal(
+      describeOverride(first.override!),
+      'Ticket.process: paused by an operator, seen since 2026-12-01T10:00:00.000Z (note: "incident 4711, stop billing"); the definition says active. Kept as the operator left it until the definition\'s own state changes.',
+    );
+    const later = reconcile(d, existing(true, first.configValue, 'incident 4711, stop billing'), new Date('2026-12-02T10:00:00Z'));
+    assert.deepEqual([later.update, later.paused, later.override?.since], [false, true, now], 'the next boot changes nothing and keeps the first sighting');
+  });
+
+  test('an operator resumed a paused trigger: it stays running and is reported', () => {
+    const d = desired('paused');
+    const r = reconcile(d, existing(false, `${d.hash}:paused`), now);
+    assert.equal(r.paused, false);
+    assert.equal(r.override?.actual, 'active');
+    assert.match(describeOverride(r.override!), /resumed by an operator, seen since .*; the definition says paused/);
+  });
+
+  test('the operator undoes their change: the sighting is dropped', () => {
+    const d = desired('active');
+    const r = reconcile(d, existing(false, `${d.hash}:active:${seen}`), now);
+    assert.deepEqual([r.update, r.paused, r.configValue, r.override], [true, false, `${d.hash}:active`, undefined]);
+  });
+
+  test("the definition's own state changed: it wins over the operator's, in both directions", () => {
+    const toPaused = desired('paused');
+    const a = reconcile(toPaused, existing(false, `${toPaused.hash}:active`), now);
+    assert.deepEqual([a.update, a.paused, a.note, a.override], [true, true, "state: 'paused' in the definition of Ticket.process", undefined]);
+    const toActive = desired('active');
+    const b = reconcile(toActive, existing(true, `${toActive.hash}:paused:${seen}`, 'operator note'), now);
+    assert.deepEqual([b.update, b.paused, b.override], [true, false, undefined]);
+  });
+
+  test('a changed spec updates the Schedule but keeps the operator pause', () => {
+    const d = desired('active');
+    const r = reconcile(d, existing(true, `0123456789abcdef:active:${seen}`, 'hold'), now);
+    assert.deepEqual([r.update, r.paused, r.note], [true, true, 'hold']);
+    assert.equal(r.override?.actual, 'paused');
+  });
+
+  test('a Schedule from an older version (no stored state) keeps its paused state', () => {
+    const d = desired('active');
+    const r = reconcile(d, existing(true, d.hash, 'paused at runtime'), now);
+    assert.deepEqual([r.update, r.paused], [true, true]);
   });
 });
