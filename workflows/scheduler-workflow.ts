@@ -15,27 +15,24 @@ import { SCHEDULER_TASK_TIMEOUT, type SchedulerInput, type SchedulerResult, type
 const CHILDREN_PER_RUN = 1500;
 /** Continue as new well before the history limits (51,200 events / 50 MiB). */
 const HISTORY_EVENTS_PER_RUN = 9000;
-/** Ids returned for draining (started + skipped), kept well under Temporal's 2 MB payload limit. */
-const MAX_COLLECTED = 10000;
-
+/**
+ * Child starts issued per activation. A whole page (up to 1000) at once made one workflow task
+ * heavy enough to pass the isolate's time limit on a loaded machine, and the same oversized task
+ * was retried forever; a slice this small finishes far inside the limit whatever the page size.
+ */
+export const START_SLICE = 25;
 
 export async function schedulerWorkflow(input: SchedulerInput): Promise<SchedulerResult> {
   const now = input.now ?? Date.now();
   const tenant = input.tenant ?? null;
   const stats: SchedulerStats = { read: 0, started: 0, skipped: 0, pages: 0, runs: 0, ...input.stats };
   stats.runs++;
-  const collected = input.collect ? [...(input.collected ?? [])] : undefined;
-  const skippedIds = input.collect ? [...(input.skippedIds ?? [])] : undefined;
-  let collectTruncated = input.collectTruncated ?? false;
-  const keep = (list: string[], id: string): void => {
-    if ((collected?.length ?? 0) + (skippedIds?.length ?? 0) < MAX_COLLECTED) list.push(id);
-    else collectTruncated = true;
-  };
   const { pttFindRecords } = proxyActivities<TriggerActivityFns>({
     startToCloseTimeout: '10 minutes',
     retry: { maximumAttempts: input.maxAttempts, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
     ...(input.priority !== undefined ? { priority: temporalPriority(input.priority) } : {}),
   });
+  const childrenPerRun = Math.min(input.childrenPerRun ?? CHILDREN_PER_RUN, CHILDREN_PER_RUN);
   let cursor: unknown = input.cursor ?? null;
   let startedThisRun = 0;
 
@@ -44,44 +41,41 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     if (page.inactive) {
       log.info(`${page.inactive}: the scheduler starts no runs`);
       // Paused before this tick started anything: the tick is cancelled (AshOban's {:cancel, state}).
-      if (stats.started === 0 && stats.skipped === 0) return { ...stats, now, cancelled: page.inactive, ...(collected ? { collected, skippedIds, collectTruncated } : {}) };
+      if (stats.started === 0 && stats.skipped === 0) return { ...stats, now, cancelled: page.inactive };
       break;
     }
     stats.pages++;
     stats.read += page.records.length;
     const { plan } = page;
-    await Promise.all(
-      page.records.map(async (rec) => {
-        const run = recordRun(plan, rec, tenant, input.actionArguments ?? {}, input.actor);
-        try {
-          await startChild(plan.workflowType, {
-            workflowId: run.workflowId,
-            taskQueue: plan.taskQueue,
-            args: [run.input],
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-            memo: roleMemo('record'),
-            workflowIdReusePolicy: plan.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-            typedSearchAttributes: recordSearchAttributes(plan, rec.recordId, tenant),
-            ...(plan.priority !== undefined ? { priority: temporalPriority(plan.priority) } : {}),
-          });
-          stats.started++;
-          if (collected) keep(collected, run.workflowId);
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          stats.skipped++;
-          if (skippedIds) keep(skippedIds, run.workflowId);
-        }
-      }),
-    );
+    const start = async (rec: (typeof page.records)[number]): Promise<void> => {
+      const run = recordRun(plan, rec, tenant, input.actionArguments ?? {}, input.actor);
+      try {
+        await startChild(plan.workflowType, {
+          workflowId: run.workflowId,
+          taskQueue: plan.taskQueue,
+          args: [run.input],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          memo: roleMemo('record'),
+          workflowIdReusePolicy: plan.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: recordSearchAttributes(plan, rec.recordId, tenant),
+          ...(plan.priority !== undefined ? { priority: temporalPriority(plan.priority) } : {}),
+        });
+        stats.started++;
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        stats.skipped++;
+      }
+    };
+    for (let i = 0; i < page.records.length; i += START_SLICE) await Promise.all(page.records.slice(i, i + START_SLICE).map(start));
     startedThisRun += page.records.length;
     cursor = page.cursor;
     if (page.done) break;
     const current = workflowInfo();
-    if (startedThisRun + page.records.length > Math.min(input.childrenPerRun ?? CHILDREN_PER_RUN, CHILDREN_PER_RUN) || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
+    if (startedThisRun + page.records.length > childrenPerRun || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
       // Every startChild above has resolved (the children exist), so ABANDON keeps them running.
-      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, collected, skippedIds, collectTruncated });
+      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats });
     }
   }
   log.info(`Scheduled ${stats.started} runs for ${input.triggerId} (${stats.skipped} in flight, ${stats.read} read, ${stats.runs} workflow runs)`);
-  return { ...stats, now, ...(collected ? { collected, skippedIds, collectTruncated } : {}) };
+  return { ...stats, now };
 }

@@ -79,11 +79,6 @@ export interface SchedulerInput {
   stats?: SchedulerStats;
   /** Runs started per workflow run before continue-as-new (default 1500; under the 2000 pending-child limit). */
   childrenPerRun?: number;
-  /** Return the ids of the runs started (for draining in tests). */
-  collect?: boolean;
-  collected?: string[];
-  skippedIds?: string[];
-  collectTruncated?: boolean;
   actionArguments?: Record<string, unknown>;
   actor?: unknown;
 }
@@ -103,10 +98,6 @@ export interface SchedulerStats {
 export interface SchedulerResult extends SchedulerStats {
   /** The tick's time (ms since the epoch): what `where` functions saw as `now`. */
   now?: number;
-  collected?: string[];
-  /** With `collect`: ids of in-flight runs the scheduler skipped (draining waits for them too). */
-  skippedIds?: string[];
-  collectTruncated?: boolean;
   /** Set when the trigger is not active: the scheduler did nothing (AshOban's `{:cancel, state}`). */
   cancelled?: string;
 }

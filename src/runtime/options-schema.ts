@@ -25,7 +25,6 @@ export const scheduleOptionsSchema = z
     actionArguments: args.optional(),
     actor: z.unknown().optional(),
     tenant: z.string().nullable().optional(),
-    collect: z.boolean().optional(),
     childrenPerRun: z.number().int().positive().max(1500).optional(),
   })
   .strict();

@@ -12,18 +12,22 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Duration } from '@temporalio/common';
-import type { App, Resource, ScheduledAction, Trigger } from '../definitions/define';
-import { ConfigError, DefinitionError, TriggerError } from '../errors';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Duration } from '@temporalio/common';
+import type { App, Trigger } from '../definitions/define';
+import { ConfigError, DefinitionError } from '../errors';
 import { encodeKey, fingerprint, recordIdOf, stableStringify, tenantIdPart } from '../../workflows/primary-key';
-import { runStateQuery } from '../../workflows/messages';
 import { temporalPriority } from '../../workflows/priority';
 import { recordRun, recordSearchAttributes } from '../../workflows/record-run';
 import { roleMemo } from '../../workflows/registry';
 import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner } from '../../workflows/search-attributes';
-import { FAILURE_TYPE, SCHEDULER_TASK_TIMEOUT, type RecordRunResult, type SchedulerResult } from '../../workflows/types';
+import { SCHEDULER_TASK_TIMEOUT, type SchedulerResult } from '../../workflows/types';
+import { count, drainOne, drainRuns, emptyDrainResult, runsOfTick, type DrainResult } from './drain';
 import { parseOptions, runTriggerOptionsSchema, scheduleAndRunOptionsSchema, scheduleOptionsSchema } from './options-schema';
 import { recordPlan, scheduledActionInput, schedulerInput } from './plan';
+import { lookupDefinition, resolveTargets, type ScheduleTarget, type Triggerable } from './targets';
+
+export type { DrainCounts, DrainResult } from './drain';
+export type { ScheduleTarget, Triggerable } from './targets';
 
 export interface RunTriggerOptions {
   /** Arguments merged over the trigger's `actionInput` and handed to the action as `ctx.args`. They make the run unique. */
@@ -57,32 +61,8 @@ export interface BuiltTrigger {
   options: WorkflowStartOptions;
 }
 
-/** A trigger or scheduled action by object, or by id `Resource.name`. */
+/** A trigger by object, or by id `Resource.name`. */
 export type TriggerRef = Trigger | string;
-export type ScheduleTarget = Trigger | ScheduledAction | string;
-/** What `scheduleAndRunTriggers` accepts. */
-export type Triggerable = App | Resource | Trigger | ScheduledAction | [Resource, string] | string | Triggerable[];
-
-/** Outcome counts of drained runs. */
-export interface DrainCounts {
-  success: number;
-  failure: number;
-  discard: number;
-  cancelled: number;
-  snoozed: number;
-}
-
-/**
- * What `scheduleAndRunTriggers({ drain: true })` returns. As in AshOban (whose drain runs the
- * scheduler jobs and then the worker jobs and sums both), the totals count every run drained:
- * each scheduler (success; `cancelled` when its trigger is paused or deleted; `failure` when it
- * failed), each per-record run and each scheduled action. `byKind` splits them.
- */
-export interface DrainResult extends DrainCounts {
-  /** Ids of runs still running (not snoozed) when the drain timed out. */
-  notDrained: string[];
-  byKind: { scheduler: DrainCounts; record: DrainCounts; scheduledAction: DrainCounts };
-}
 
 export interface ScheduleAndRunOptions {
   /** Wait for every run started and count outcomes. Default false. */
@@ -102,20 +82,9 @@ export interface ScheduleOptions {
   actionArguments?: Record<string, unknown>;
   actor?: unknown;
   tenant?: string | null;
-  /** Return the ids of the runs the scheduler starts (used by draining). */
-  collect?: boolean;
   /** Scheduler tuning: runs started per workflow run before continue-as-new (default 1500). */
   childrenPerRun?: number;
 }
-
-const emptyCounts = (): DrainCounts => ({ success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0 });
-export const emptyDrainResult = (): DrainResult => ({ ...emptyCounts(), notDrained: [], byKind: { scheduler: emptyCounts(), record: emptyCounts(), scheduledAction: emptyCounts() } });
-
-type RunKind = keyof DrainResult['byKind'];
-const count = (into: DrainResult, kind: RunKind, outcome: keyof DrainCounts): void => {
-  into[outcome]++;
-  into.byKind[kind][outcome]++;
-};
 
 /** Start options the library sets itself (refused in `startOptions`). */
 const OWNED_START_OPTIONS = ['searchAttributes', 'typedSearchAttributes', 'workflowIdReusePolicy', 'workflowIdConflictPolicy'];
@@ -213,28 +182,9 @@ export class TriggerClient {
    */
   async schedule(target: ScheduleTarget, opts: ScheduleOptions = {}): Promise<WorkflowHandle> {
     parseOptions(scheduleOptionsSchema, opts, 'schedule options');
-    const def = typeof target === 'string' ? this.lookup(target) : target;
+    const def = typeof target === 'string' ? lookupDefinition(this.app, target) : target;
     const tenant = opts.tenant ?? null;
-    if (def.kind === 'trigger') {
-      // One manual scheduler per trigger and tenant at a time (AshOban's scheduler is unique while
-      // incomplete): a second call while one runs gets the running one's handle.
-      return this.client.workflow.start(def.schedulerWorkflowType, {
-        // A draining caller needs a scheduler of its own (it reads the runs that one started).
-        workflowId: `${def.schedulerWorkflowType}/manual/${tenantIdPart(tenant)}${opts.collect ? `/drain-${randomUUID()}` : ''}`,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        taskQueue: def.schedulerQueue,
-        workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT,
-        memo: roleMemo('scheduler'),
-        priority: temporalPriority(def.schedulerPriority),
-        args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, collect: opts.collect, childrenPerRun: opts.childrenPerRun })],
-        typedSearchAttributes: [
-          { key: TriggerOwner, value: this.app.name },
-          { key: TriggerKind, value: 'scheduler' },
-          { key: TriggerName, value: def.id },
-        ],
-      });
-    }
+    if (def.kind === 'trigger') return this.startScheduler(def, opts, false);
     return this.client.workflow.start(def.workflowType, {
       // Unique while running per tenant and arguments (AshOban's ActionWorker keys), like schedulers.
       workflowId: `${def.workflowType}/manual/${tenantIdPart(tenant)}/${fingerprint(stableStringify(opts.actionArguments ?? {}))}`,
@@ -253,47 +203,28 @@ export class TriggerClient {
     });
   }
 
-  private lookup(id: string): Trigger | ScheduledAction {
-    const t = this.app.triggers.find((x) => x.id === id);
-    if (t) return t;
-    const a = this.app.scheduledActions.find((x) => x.id === id);
-    if (a) return a;
-    return this.app.trigger(id); // throws UNKNOWN_TRIGGER with suggestions
-  }
-
-  private resolveTargets(target: Triggerable, opts: ScheduleAndRunOptions): (Trigger | ScheduledAction)[] {
-    const out: (Trigger | ScheduledAction)[] = [];
-    const wantTriggers = opts.triggers ?? true;
-    const wantActions = opts.scheduledActions ?? false;
-    const visit = (x: Triggerable): void => {
-      if (Array.isArray(x)) {
-        if (x.length === 2 && typeof x[1] === 'string' && typeof x[0] === 'object' && x[0] !== null && 'triggers' in x[0] && 'model' in x[0]) {
-          const [resource, name] = x as [Resource, string];
-          const found = resource.triggers.find((t) => t.name === name) ?? resource.scheduledActions.find((a) => a.name === name);
-          if (!found) throw new DefinitionError(`${resource.model}.${name}`, 'no such trigger or scheduled action');
-          out.push(found);
-          return;
-        }
-        (x as Triggerable[]).forEach(visit);
-        return;
-      }
-      if (typeof x === 'string') {
-        out.push(this.lookup(x));
-        return;
-      }
-      if ('kind' in x && (x.kind === 'trigger' || x.kind === 'scheduled-action')) {
-        out.push(x);
-        return;
-      }
-      const resources = 'resources' in x ? x.resources : [x as Resource];
-      for (const r of resources) {
-        // Paused and deleted triggers too: their scheduler does nothing and counts `cancelled`, as in AshOban.
-        if (wantTriggers) out.push(...r.triggers);
-        if (wantActions) out.push(...r.scheduledActions.filter((a) => a.state === 'active'));
-      }
-    };
-    visit(target);
-    return [...new Set(out)];
+  /**
+   * Starts a trigger's scheduler. One manual scheduler per trigger and tenant at a time (AshOban's
+   * scheduler is unique while incomplete): a second call while one runs gets the running one's
+   * handle. A draining caller gets a scheduler of its own: it finds that tick's runs by their parent.
+   */
+  private startScheduler(def: Trigger, opts: ScheduleOptions, forDrain: boolean): Promise<WorkflowHandle> {
+    const tenant = opts.tenant ?? null;
+    return this.client.workflow.start(def.schedulerWorkflowType, {
+      workflowId: `${def.schedulerWorkflowType}/manual/${tenantIdPart(tenant)}${forDrain ? `/drain-${randomUUID()}` : ''}`,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      taskQueue: def.schedulerQueue,
+      workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT,
+      priority: temporalPriority(def.schedulerPriority),
+      memo: roleMemo('scheduler'),
+      args: [schedulerInput(this.app, def, { tenant, actionArguments: opts.actionArguments, actor: opts.actor, childrenPerRun: opts.childrenPerRun })],
+      typedSearchAttributes: [
+        { key: TriggerOwner, value: this.app.name },
+        { key: TriggerKind, value: 'scheduler' },
+        { key: TriggerName, value: def.id },
+      ],
+    });
   }
 
   /**
@@ -306,13 +237,18 @@ export class TriggerClient {
     parseOptions(scheduleAndRunOptionsSchema, opts, 'scheduleAndRunTriggers options');
     const result = emptyDrainResult();
     const deadline = Date.now() + (opts.drainTimeoutMs ?? 120_000);
-    for (const def of this.resolveTargets(target, opts)) {
-      const handle = await this.schedule(def, { actionArguments: opts.actionArguments, actor: opts.actor, tenant: opts.tenant, collect: opts.drain === true });
-      if (!opts.drain) continue;
-      if (def.kind === 'scheduled-action') {
-        await this.drainOne(handle.workflowId, deadline, result, 'scheduledAction');
+    const scheduleOpts: ScheduleOptions = { actionArguments: opts.actionArguments, actor: opts.actor, tenant: opts.tenant };
+    for (const def of resolveTargets(this.app, target, opts)) {
+      if (!opts.drain) {
+        await this.schedule(def, scheduleOpts);
         continue;
       }
+      if (def.kind === 'scheduled-action') {
+        const handle = await this.schedule(def, scheduleOpts);
+        await drainOne(this.client, handle.workflowId, deadline, result, 'scheduledAction');
+        continue;
+      }
+      const handle = await this.startScheduler(def, scheduleOpts, true);
       let stats: SchedulerResult | undefined;
       try {
         stats = (await handle.result()) as SchedulerResult;
@@ -321,82 +257,16 @@ export class TriggerClient {
         if (!(err instanceof WorkflowFailedError)) throw err;
         count(result, 'scheduler', 'failure');
       }
-      if (stats?.collectTruncated) {
-        throw new TriggerError('DRAIN_TOO_LARGE', `${def.id}: the tick started or skipped more runs (${stats.started} + ${stats.skipped}) than drain tracks (10,000); drain a smaller set (recordLimit, or fewer records in the test).`);
-      }
-      const started = new Set([...(stats?.collected ?? []), ...(await this.openRunIds(def, opts.tenant ?? null))]);
-      await this.drainMany([...started], deadline, result);
-      // Skipped runs count when they were in flight; not when they had completed before this tick (triggerOnce).
-      const since = stats?.now !== undefined ? new Date(stats.now) : undefined;
-      await this.drainMany((stats?.skippedIds ?? []).filter((id) => !started.has(id)), deadline, result, since);
+      const since = new Date(stats?.now ?? Date.now());
+      const runs = await runsOfTick(this.client, this.app, def, { schedulerWorkflowId: handle.workflowId, started: stats?.started ?? 0, since, tenant: opts.tenant ?? null }, deadline);
+      await drainRuns(this.client, runs, deadline, result);
     }
     return result;
   }
 
-  /** Ids of this app's per-record runs of `t` (for `tenant`, when given) still open, from the visibility store. */
-  private async openRunIds(t: Trigger, tenant: string | null): Promise<string[]> {
-    const ids: string[] = [];
-    const quote = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-    const query = [
-      `TriggerOwner = ${quote(this.app.name)}`,
-      `TriggerName = ${quote(t.id)}`,
-      `TriggerKind = 'record'`,
-      `ExecutionStatus = 'Running'`,
-      ...(tenant !== null ? [`TriggerTenant = ${quote(tenant)}`] : []),
-    ].join(' AND ');
-    for await (const wf of this.client.workflow.list({ query })) {
-      ids.push(wf.workflowId);
-      if (ids.length > 10_000) throw new TriggerError('DRAIN_TOO_LARGE', `${t.id}: more than 10,000 runs are open; drain cannot wait for them all.`);
-    }
-    return ids;
-  }
-
-  /**
-   * Waits for the given per-record runs and adds their outcomes to `into`. With `closedSince`, a
-   * run that had already closed before that time is left out.
-   */
-  async drainMany(workflowIds: string[], deadline: number, into: DrainResult = emptyDrainResult(), closedSince?: Date): Promise<DrainResult> {
-    for (let i = 0; i < workflowIds.length; i += 50) {
-      await Promise.all(workflowIds.slice(i, i + 50).map((id) => this.drainOne(id, deadline, into, 'record', closedSince)));
-    }
-    return into;
-  }
-
-  private async drainOne(workflowId: string, deadline: number, into: DrainResult, kind: RunKind, closedSince?: Date): Promise<void> {
-    const handle = this.client.workflow.getHandle(workflowId);
-    for (;;) {
-      const desc = await handle.describe();
-      if (desc.status.name !== 'RUNNING') {
-        if (closedSince && desc.closeTime && desc.closeTime < closedSince) return;
-        count(into, kind, await outcomeOf(handle, desc.status.name));
-        return;
-      }
-      const state = await handle.query(runStateQuery).catch(() => 'running');
-      if (state === 'snoozed') {
-        count(into, kind, 'snoozed');
-        return;
-      }
-      if (Date.now() > deadline) {
-        into.notDrained.push(workflowId);
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-async function outcomeOf(handle: WorkflowHandle, status: string): Promise<'success' | 'failure' | 'discard' | 'cancelled'> {
-  if (status === 'TERMINATED' || status === 'CANCELLED') return 'cancelled';
-  if (status === 'TIMED_OUT') return 'failure';
-  try {
-    const r = (await handle.result()) as RecordRunResult;
-    return r?.outcome === 'cancelled' ? 'cancelled' : 'success';
-  } catch (err) {
-    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
-      if (err.cause.type === FAILURE_TYPE.discard) return 'discard';
-      if (err.cause.type === FAILURE_TYPE.cancelled) return 'cancelled';
-    }
-    return 'failure';
+  /** Waits for the given per-record runs (until `deadline`, ms since the epoch) and adds their outcomes to `into`. */
+  drainMany(workflowIds: string[], deadline: number, into: DrainResult = emptyDrainResult()): Promise<DrainResult> {
+    return drainRuns(this.client, workflowIds, deadline, into);
   }
 }
 

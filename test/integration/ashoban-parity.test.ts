@@ -10,6 +10,7 @@ import { createTriggerClient, defineApp, type RecordRunResult, type SchedulerRes
 import { scheduledActionInput } from '../../src/runtime/plan';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 import { eventually, gate as openable } from '../helpers/eventually';
+import { childrenOf } from '../helpers/runs';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
 let engine: Engine;
@@ -334,11 +335,12 @@ test('schedule(): unique while running, as in AshOban: a scheduler per trigger a
 
 test('workerPriority goes to the per-record runs and schedulerPriority to the scheduler (AshOban had them swapped)', async () => {
   const t = await ctx.prisma.ticket.create({ data: { subject: 'urgent: now' } });
-  const scheduler = await engine.triggers.schedule('Ticket.urgent', { collect: true });
+  const scheduler = await engine.triggers.schedule('Ticket.urgent');
   const stats = (await scheduler.result()) as SchedulerResult;
   assert.equal(stats.started, 1);
   const priorityOf = async (workflowId: string): Promise<number | null | undefined> => (await ctx.env.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority?.priorityKey;
-  assert.equal(await priorityOf(stats.collected![0]!), 1, 'workerPriority 0 -> Temporal priority key 1');
+  const [child] = await childrenOf(ctx.env.client, scheduler.workflowId, 1);
+  assert.equal(await priorityOf(child!), 1, 'workerPriority 0 -> Temporal priority key 1');
   assert.equal(await priorityOf(scheduler.workflowId), 5, 'schedulerPriority 9 -> key 5');
   const manual = await engine.triggers.runTrigger(t, 'Ticket.urgent', { args: { again: true } });
   assert.equal(await priorityOf(manual.workflowId), 1);

@@ -9,10 +9,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkerOptions } from '@temporalio/worker';
 import { defineApp, type SchedulerResult } from '../../src';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
+import { eventually } from '../helpers/eventually';
 
 const N = 300;
+const ACTIVATION_LIMIT_MS = Number(process.env.PTT_ISOLATE_MS ?? 200);
 const PAGE = 20;
 const CHILDREN_PER_RUN = 60;
 let ctx: Awaited<ReturnType<typeof testContext>>;
@@ -78,4 +81,39 @@ test(`one tick over ${N} records in pages of ${PAGE}, at most ${CHILDREN_PER_RUN
   const counts = await ctx.prisma.ticket.groupBy({ by: ['status', 'attempts'], _count: true });
   assert.deepEqual(counts.map((c) => [c.status, c.attempts, c._count]), [['processed', 1, N]], 'every record processed exactly once');
   process.stdout.write(`# ${N} records: ${perRun.length} scheduler runs; children per run ${perRun.map((r) => r.children).join(', ')}; history events per run ${perRun.map((r) => r.events).join(', ')}\n`);
+});
+
+test('a worker whose workflow activations may take at most 200 ms (a slow machine) still completes a tick with a page of 500 records, each once', async () => {
+  const slowTag = uniqueName('slow');
+  const SlowTicket = uniqueResource(slowTag, {
+    model: 'Ticket',
+    triggers: {
+      bulk: {
+        where: { status: 'open', subject: { startsWith: 'slow bulk' } },
+        schedulerCron: false,
+        streamBatchSize: 500,
+        action: async (t: { id: number }, { tx }) => {
+          await tx.ticket.update({ where: { id: t.id }, data: { status: 'processed', attempts: { increment: 1 } } });
+        },
+      },
+    },
+  });
+  const slowApp = defineApp({ name: slowTag, resources: [SlowTicket] });
+  const M = 600;
+  await ctx.prisma.ticket.createMany({ data: Array.from({ length: M }, (_, i) => ({ subject: `slow bulk ${i}` })) });
+  // `isolateExecutionTimeout` (default 5 s) is a worker option the SDK accepts but does not type.
+  const slowVm = { isolateExecutionTimeout: ACTIVATION_LIMIT_MS } as Partial<WorkerOptions>;
+  const slow = await startEngine(ctx.env, slowApp, ctx.prisma, { registerSchedules: false, workerOptions: slowVm });
+  try {
+    const handle = await slow.triggers.schedule('Ticket.bulk');
+    const stats = (await handle.result()) as SchedulerResult;
+    assert.deepEqual([stats.read, stats.started, stats.skipped], [M, M, 0]);
+    await eventually('every record to be processed', async () => (await ctx.prisma.ticket.count({ where: { subject: { startsWith: 'slow bulk' }, status: 'open' } })) === 0);
+    const counts = await ctx.prisma.ticket.groupBy({ by: ['attempts'], where: { subject: { startsWith: 'slow bulk' } }, _count: true });
+    assert.deepEqual(counts.map((c) => [c.attempts, c._count]), [[1, M]], 'each record processed once');
+    const failedTasks = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes).length;
+    process.stdout.write(`# ${M} records in pages of 500 under a 200 ms activation limit: ${failedTasks} failed workflow tasks in the last scheduler run\n`);
+  } finally {
+    await slow.stop();
+  }
 });

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { defineApp, type SchedulerResult } from '../../src';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 import { eventually } from '../helpers/eventually';
+import { childrenOf } from '../helpers/runs';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
 let engine: Engine;
@@ -90,15 +91,16 @@ after(async () => {
 test('pages through every matching record once, across pages and continue-as-new runs', async () => {
   await ctx.prisma.ticket.createMany({ data: Array.from({ length: 25 }, (_, i) => ({ subject: `page ${i}` })) });
   await ctx.prisma.ticket.create({ data: { subject: 'page closed', status: 'processed' } });
-  const handle = await engine.triggers.schedule('Ticket.bySubject', { collect: true, childrenPerRun: 7 });
+  const handle = await engine.triggers.schedule('Ticket.bySubject', { childrenPerRun: 7 });
   const stats = (await handle.result()) as SchedulerResult;
   assert.equal(stats.read, 25);
   assert.equal(stats.started, 25);
   assert.equal(stats.skipped, 0);
   assert.ok(stats.pages >= 9, `pages: ${stats.pages}`);
   assert.ok(stats.runs >= 4, `continue-as-new runs: ${stats.runs}`);
-  assert.equal(new Set(stats.collected).size, 25);
-  const drained = await engine.triggers.drainMany(stats.collected!, Number.POSITIVE_INFINITY);
+  const children = await childrenOf(ctx.env.client, handle.workflowId, 25);
+  assert.equal(new Set(children).size, 25);
+  const drained = await engine.triggers.drainMany(children, Number.POSITIVE_INFINITY);
   assert.equal(drained.success, 25);
   assert.equal(processed.length, 25);
   assert.equal(new Set(processed).size, 25, 'no record processed twice');
@@ -119,7 +121,7 @@ test('a record with a run in flight is skipped, not started twice', async () => 
   gate = new Promise((r) => (open = r));
   const t = await ctx.prisma.ticket.create({ data: { subject: 'slow one' } });
   const first = await engine.triggers.runTrigger(t, 'Ticket.slow');
-  const stats = (await (await engine.triggers.schedule('Ticket.slow', { collect: true })).result()) as SchedulerResult;
+  const stats = (await (await engine.triggers.schedule('Ticket.slow')).result()) as SchedulerResult;
   assert.equal(stats.skipped, 1);
   assert.equal(stats.started, 0);
   const again = await engine.triggers.runTrigger(t, 'Ticket.slow');

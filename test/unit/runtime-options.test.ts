@@ -41,7 +41,7 @@ test('startOptions may not replace what the library owns (search attributes, id 
     );
   }
   const built = triggers.buildTrigger({ id: 1 }, 'Ticket.process', { startOptions: { memo: { why: 'audit' } } });
-  assert.deepEqual(built.options.memo, { why: 'audit' });
+  assert.deepEqual(built.options.memo, { why: 'audit', pttRole: 'record' }, "the user's memo, beside the run's role");
 });
 
 test("extra arguments are stored in the run's input and make it unique; the trigger's extraArgs win over runTrigger's args", () => {

@@ -1,0 +1,131 @@
+/**
+ * Draining (`scheduleAndRunTriggers({ drain: true })`): waiting for runs and counting how they
+ * ended, as AshOban's drain does. A tick's runs are found through visibility (its children name it
+ * as their parent), so nothing about draining rides in a production tick's input or history.
+ */
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { App, Trigger } from '../definitions/define';
+import { TriggerError } from '../errors';
+import { runStateQuery } from '../../workflows/messages';
+import { FAILURE_TYPE, type RecordRunResult } from '../../workflows/types';
+import { and, quote } from './visibility';
+
+/** Outcome counts of drained runs. */
+export interface DrainCounts {
+  success: number;
+  failure: number;
+  discard: number;
+  cancelled: number;
+  snoozed: number;
+}
+
+/**
+ * What `scheduleAndRunTriggers({ drain: true })` returns. As in AshOban (whose drain runs the
+ * scheduler jobs and then the worker jobs and sums both), the totals count every run drained:
+ * each scheduler (success; `cancelled` when its trigger is paused or deleted; `failure` when it
+ * failed), each per-record run and each scheduled action. `byKind` splits them.
+ */
+export interface DrainResult extends DrainCounts {
+  /** Ids of runs still running (not snoozed) when the drain timed out. */
+  notDrained: string[];
+  byKind: { scheduler: DrainCounts; record: DrainCounts; scheduledAction: DrainCounts };
+}
+
+export type RunKind = keyof DrainResult['byKind'];
+
+/** At most this many runs are tracked by one drain of one trigger. */
+export const MAX_DRAINED = 10_000;
+
+const emptyCounts = (): DrainCounts => ({ success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0 });
+export const emptyDrainResult = (): DrainResult => ({ ...emptyCounts(), notDrained: [], byKind: { scheduler: emptyCounts(), record: emptyCounts(), scheduledAction: emptyCounts() } });
+
+export function count(into: DrainResult, kind: RunKind, outcome: keyof DrainCounts): void {
+  into[outcome]++;
+  into.byKind[kind][outcome]++;
+}
+
+/**
+ * The per-record runs a drained tick must wait for: every run its scheduler started (children
+ * whose parent is `schedulerWorkflowId`: waited for until visibility lists all `started` of them),
+ * plus every run of the trigger that was open at the tick or closed since it began (the runs the
+ * scheduler skipped because they were in flight, as Oban's drain runs the whole queue).
+ */
+export async function runsOfTick(
+  client: Client,
+  app: App,
+  t: Trigger,
+  tick: { schedulerWorkflowId: string; started: number; since: Date; tenant: string | null },
+  deadline: number,
+): Promise<string[]> {
+  const list = async (query: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for await (const wf of client.workflow.list({ query })) {
+      ids.push(wf.workflowId);
+      if (ids.length > MAX_DRAINED) throw new TriggerError('DRAIN_TOO_LARGE', `${t.id}: more than ${MAX_DRAINED.toLocaleString('en')} runs to drain; drain a smaller set (recordLimit, or fewer records in the test).`);
+    }
+    return ids;
+  };
+  const children = `ParentWorkflowId = ${quote(tick.schedulerWorkflowId)}`;
+  let started = await list(children);
+  // Visibility is written asynchronously: wait until it lists every child the tick started.
+  while (started.length < tick.started && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    started = await list(children);
+  }
+  const others = await list(
+    and(
+      `TriggerOwner = ${quote(app.name)}`,
+      `TriggerName = ${quote(t.id)}`,
+      `TriggerKind = 'record'`,
+      tick.tenant !== null && `TriggerTenant = ${quote(tick.tenant)}`,
+      `(ExecutionStatus = 'Running' OR CloseTime >= ${quote(tick.since.toISOString())})`,
+    ),
+  );
+  return [...new Set([...started, ...others])];
+}
+
+/** Waits for the given runs and adds their outcomes to `into`. */
+export async function drainRuns(client: Client, workflowIds: string[], deadline: number, into: DrainResult = emptyDrainResult(), kind: RunKind = 'record'): Promise<DrainResult> {
+  for (let i = 0; i < workflowIds.length; i += 50) {
+    await Promise.all(workflowIds.slice(i, i + 50).map((id) => drainOne(client, id, deadline, into, kind)));
+  }
+  return into;
+}
+
+/** Waits for one run: counted by how it ended, or `snoozed` as soon as it sleeps on a snooze. */
+export async function drainOne(client: Client, workflowId: string, deadline: number, into: DrainResult, kind: RunKind): Promise<void> {
+  const handle = client.workflow.getHandle(workflowId);
+  for (;;) {
+    const desc = await handle.describe();
+    if (desc.status.name !== 'RUNNING') {
+      count(into, kind, await outcomeOf(handle, desc.status.name));
+      return;
+    }
+    const state = await handle.query(runStateQuery).catch(() => 'running');
+    if (state === 'snoozed') {
+      count(into, kind, 'snoozed');
+      return;
+    }
+    if (Date.now() > deadline) {
+      into.notDrained.push(workflowId);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function outcomeOf(handle: WorkflowHandle, status: string): Promise<'success' | 'failure' | 'discard' | 'cancelled'> {
+  if (status === 'TERMINATED' || status === 'CANCELLED') return 'cancelled';
+  if (status === 'TIMED_OUT') return 'failure';
+  try {
+    const r = (await handle.result()) as RecordRunResult;
+    return r?.outcome === 'cancelled' ? 'cancelled' : 'success';
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+      if (err.cause.type === FAILURE_TYPE.discard) return 'discard';
+      if (err.cause.type === FAILURE_TYPE.cancelled) return 'cancelled';
+    }
+    return 'failure';
+  }
+}
