@@ -1,17 +1,9 @@
 /** Turns what an action did (returned, threw) into the attempt outcome the workflow acts on. */
-import { checkForControlFlow, TriggerNoLongerApplies } from '../src/control-flow';
+import { findInstruction } from '../src/control-flow';
 import type { BackoffFn } from '../src/definitions/types';
 import { exponentialBackoffSeconds } from '../workflows/backoff';
 import type { AttemptOutcome } from '../workflows/types';
 import { serializeError } from './serialize-error';
-
-/** Looks for an error matching `pred` in `err` and its `cause` chain. */
-function inChain(err: unknown, pred: (e: { code?: unknown }) => boolean, depth = 0): boolean {
-  if (depth > 8 || typeof err !== 'object' || err === null) return false;
-  return pred(err as { code?: unknown }) || inChain((err as { cause?: unknown }).cause, pred, depth + 1);
-}
-
-const isNoLongerApplies = (err: unknown): boolean => inChain(err, (e) => e instanceof TriggerNoLongerApplies || e.code === 'TRIGGER_NO_LONGER_APPLIES');
 
 export function backoffSeconds(backoff: 'exponential' | number | BackoffFn, attempt: number, err: unknown): number {
   if (backoff === 'exponential') return exponentialBackoffSeconds(attempt);
@@ -20,10 +12,14 @@ export function backoffSeconds(backoff: 'exponential' | number | BackoffFn, atte
   return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? s : exponentialBackoffSeconds(attempt);
 }
 
-export function outcomeOfError(err: unknown, backoff: 'exponential' | number | BackoffFn, attempt: number): AttemptOutcome {
-  const flow = checkForControlFlow(err);
-  if (flow && 'snooze' in flow) return { status: 'snooze', seconds: flow.snooze };
-  if (flow && 'cancel' in flow) return { status: 'cancel', reason: flow.cancel };
-  if (isNoLongerApplies(err)) return { status: 'no-longer-applies', reason: (err as Error).message };
-  return { status: 'error', error: serializeError(err), backoffSeconds: backoffSeconds(backoff, attempt, err) };
+/**
+ * The outcome of an attempt that threw. `retryFollows`: another attempt comes after this one; the
+ * `backoff` is asked only then (AshOban asks for retried attempts only), else the wait is 0.
+ */
+export function outcomeOfError(err: unknown, backoff: 'exponential' | number | BackoffFn, attempt: number, retryFollows = true): AttemptOutcome {
+  const found = findInstruction(err);
+  if (found && 'snooze' in found) return { status: 'snooze', seconds: found.snooze };
+  if (found && 'cancel' in found) return { status: 'cancel', reason: found.cancel };
+  if (found) return { status: 'no-longer-applies', reason: found.noLongerApplies };
+  return { status: 'error', error: serializeError(err), backoffSeconds: retryFollows ? backoffSeconds(backoff, attempt, err) : 0 };
 }

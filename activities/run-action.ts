@@ -100,6 +100,6 @@ export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input
     );
     return { status: 'success' };
   } catch (err) {
-    return outcomeOfError(err, t.backoff, input.attempt);
+    return outcomeOfError(err, t.backoff, input.attempt, mode === 'action' && input.attempt < input.maxAttempts);
   }
 }

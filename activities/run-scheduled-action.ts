@@ -30,6 +30,6 @@ export async function runScheduledAction(app: App, prisma: AnyPrismaClient, inpu
     );
     return { status: 'success' };
   } catch (err) {
-    return outcomeOfError(err, a.backoff, input.attempt);
+    return outcomeOfError(err, a.backoff, input.attempt, input.attempt < input.maxAttempts);
   }
 }

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const ui = stack.temporal.uiUrl ?? 'http://localhost:8233';
   process.stderr.write(
     `\nReady. Runs appear in the Temporal UI at ${ui}/namespaces/default/workflows\n` +
-      `Filter them, e.g.: TriggerName = "Ticket.process" AND TriggerOutcome = "failure"\n` +
+      `Filter them, e.g. the tickets whose every attempt failed: TriggerName = "Ticket.process" AND TriggerOutcome IN ("error-handled", "discard", "failure")\n` +
       `Ctrl-C stops everything.\n\n`,
   );
   await worker.run(); // returns after Ctrl-C / SIGTERM (the Temporal runtime handles the signals)

@@ -42,30 +42,43 @@ export function cancel(reason: string): never {
 
 export type ControlFlow = { snooze: number } | { cancel: string };
 
+/** Every instruction an action can give by throwing: AshOban's snooze and cancel, and "no longer applies". */
+export type RunInstruction = ControlFlow | { noLongerApplies: string };
+
 /**
  * Recognises a snooze or cancel instruction in an error (AshOban's `check_for_oban_return`),
  * looking through `cause` chains, `AggregateError`s, arrays and `{ errors: [...] }` wrappers.
  * Returns `{ snooze: seconds }`, `{ cancel: reason }`, or undefined for any other error.
  */
-export function checkForControlFlow(err: unknown, depth = 0): ControlFlow | undefined {
+export function checkForControlFlow(err: unknown): ControlFlow | undefined {
+  const found = findInstruction(err);
+  return found && !('noLongerApplies' in found) ? found : undefined;
+}
+
+/**
+ * The one walker for every instruction inside a thrown value (the same wrappers as
+ * `checkForControlFlow`, plus `TriggerNoLongerApplies`): the first one found, depth first.
+ */
+export function findInstruction(err: unknown, depth = 0): RunInstruction | undefined {
   if (depth > 8 || err === null || err === undefined) return undefined;
   if (err instanceof SnoozeJob || isTagged(err, 'SNOOZE', 'snoozeFor')) return { snooze: (err as SnoozeJob).snoozeFor };
   if (err instanceof CancelJob || isTagged(err, 'CANCEL', 'reason')) return { cancel: (err as CancelJob).reason };
-  if (Array.isArray(err)) return err.length === 1 ? checkForControlFlow(err[0], depth + 1) : firstOf(err, depth);
+  if (err instanceof TriggerNoLongerApplies || isTagged(err, 'TRIGGER_NO_LONGER_APPLIES', 'message')) return { noLongerApplies: (err as Error).message };
+  if (Array.isArray(err)) return firstOf(err, depth);
   if (typeof err === 'object') {
     const o = err as { errors?: unknown; cause?: unknown };
     if (Array.isArray(o.errors)) {
       const found = firstOf(o.errors, depth);
       if (found) return found;
     }
-    if (o.cause !== undefined) return checkForControlFlow(o.cause, depth + 1);
+    if (o.cause !== undefined) return findInstruction(o.cause, depth + 1);
   }
   return undefined;
 }
 
-function firstOf(list: unknown[], depth: number): ControlFlow | undefined {
+function firstOf(list: unknown[], depth: number): RunInstruction | undefined {
   for (const e of list) {
-    const found = checkForControlFlow(e, depth + 1);
+    const found = findInstruction(e, depth + 1);
     if (found) return found;
   }
   return undefined;

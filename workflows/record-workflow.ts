@@ -33,15 +33,18 @@ export type TimeoutBackoff = (attemptNo: number, error: SerializedErrorData) => 
 
 export const exponentialTimeoutBackoff: TimeoutBackoff = async (attemptNo) => exponentialBackoffSeconds(attemptNo);
 
-/** Runs one attempt; an activity that did not return (timeout, crashed worker) is an error attempt. */
-export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: number, backoff: TimeoutBackoff = exponentialTimeoutBackoff): Promise<AttemptOutcome> {
+/**
+ * Runs one attempt; an activity that did not return (timeout, crashed worker) is an error attempt,
+ * whose wait `backoff` gives when a retry follows (undefined: none follows, nothing is asked).
+ */
+export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: number, backoff: TimeoutBackoff | undefined): Promise<AttemptOutcome> {
   try {
     return await call();
   } catch (err) {
     const e = err as { message?: string; cause?: { message?: string; name?: string } };
     const message = e.cause?.message ? `${e.message ?? 'activity failed'}: ${e.cause.message}` : (e.message ?? String(err));
     const error: SerializedErrorData = { name: e.cause?.name ?? 'ActivityFailure', message };
-    return { status: 'error', error, backoffSeconds: await backoff(attemptNo, error) };
+    return { status: 'error', error, backoffSeconds: backoff ? await backoff(attemptNo, error) : 0 };
   }
 }
 
@@ -84,8 +87,9 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
   let attemptNo = input.resume?.attempt ?? 1;
   let snoozes = input.resume?.snoozes ?? 0;
   let snoozesThisRun = 0;
-  const finish = (outcome: RecordRunResult['outcome'], extra: Partial<RecordRunResult> = {}): RecordRunResult => {
-    setState(outcome);
+  /** `shown`: what the UI's TriggerOutcome says when it differs from the outcome (`error-handled`). */
+  const finish = (outcome: RecordRunResult['outcome'], extra: Partial<RecordRunResult> = {}, shown: string = outcome): RecordRunResult => {
+    setState(shown);
     const result: RecordRunResult = { outcome, attempts: attemptNo, snoozes, ...extra };
     // With triggerOnce the run's id is reused only after a failed close, so a cancelled run closes
     // failed (type TriggerRunCancelled) to leave the record free to run again, as Oban does.
@@ -110,7 +114,7 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
   };
 
   for (;;) {
-    const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo, backoff);
+    const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo, attemptNo < plan.maxAttempts ? backoff : undefined);
     if (out.status === 'success') return finish('success');
     if (out.status === 'no-longer-applies') {
       if (plan.debug) log.debug('trigger no longer applies', { trigger: plan.triggerId, record: input.recordId });
@@ -133,8 +137,10 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     }
     if (plan.logFinalError) log.error(`Error occurred for ${plan.resource} ${input.recordId} on ${plan.triggerId} (final attempt ${attemptNo}/${plan.maxAttempts}): ${out.error.message}`);
     if (!plan.hasOnError) return finish('failure', { error: out.error });
-    const handled = await attempt(() => acts.pttRunOnError({ ...base, attempt: attemptNo, error: out.error }), attemptNo, backoff);
-    if (handled.status === 'success') return finish(plan.onErrorFailsJob ? 'discard' : 'success', { error: out.error });
+    const handled = await attempt(() => acts.pttRunOnError({ ...base, attempt: attemptNo, error: out.error }), attemptNo, undefined);
+    // Every attempt failed and onError handled it: the run succeeds (as in AshOban), and shows
+    // `error-handled` so a filter for runs whose attempts all failed finds it too.
+    if (handled.status === 'success') return plan.onErrorFailsJob ? finish('discard', { error: out.error }) : finish('success', { error: out.error }, 'error-handled');
     if (handled.status === 'no-longer-applies' || handled.status === 'cancel') return finish('cancelled', { reason: handled.reason, error: out.error });
     if (handled.status === 'snooze') {
       // AshOban re-runs the whole final attempt after a snooze from the error handler.

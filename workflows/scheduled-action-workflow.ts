@@ -36,7 +36,7 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
           scheduledAt,
         }),
       attemptNo,
-      backoff,
+      attemptNo < input.maxAttempts ? backoff : undefined,
     );
     if (out.status === 'success') {
       setState('success');

@@ -15,7 +15,10 @@ export const TriggerName = defineSearchAttributeKey('TriggerName', SearchAttribu
 export const TriggerResource = defineSearchAttributeKey('TriggerResource', SearchAttributeType.KEYWORD);
 /** The record's primary key, as in the workflow id. */
 export const TriggerRecordId = defineSearchAttributeKey('TriggerRecordId', SearchAttributeType.KEYWORD);
-/** `running`, `success`, `failure`, `discard`, `cancelled`, `snoozed`. */
+/**
+ * `running`, `backoff`, `snoozed`, then `success`, `error-handled` (every attempt failed and
+ * `onError` handled it: the run succeeded), `discard`, `failure` or `cancelled`.
+ */
 export const TriggerOutcome = defineSearchAttributeKey('TriggerOutcome', SearchAttributeType.KEYWORD);
 /** The tenant the run belongs to, when there is one. */
 export const TriggerTenant = defineSearchAttributeKey('TriggerTenant', SearchAttributeType.KEYWORD);

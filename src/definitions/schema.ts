@@ -3,6 +3,7 @@
  * truth for what is accepted, the defaults, and the input/resolved types.
  */
 import { z } from 'zod';
+import { didYouMean } from './did-you-mean';
 import type { ActionContext, ActionResult, BackoffFn, OnErrorContext, ScheduledActionContext, WhereInput } from './types';
 
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { message: `expected ${what} (a function)` });
@@ -16,12 +17,34 @@ const priority = z.number().int().min(0).max(9);
 
 /** `update: data` / `update: (record, ctx) => data` / `delete: true`: a declarative action. */
 const declarativeAction = z.union([
-  z.object({ update: z.union([plainObject, fn<(record: any, ctx: ActionContext) => Record<string, unknown>>('an update data function')]) }).strict(),
+  z.object({ update: z.union([plainObject, fn<(record: any, ctx: ActionContext) => Record<string, unknown> | Promise<Record<string, unknown>>>('an update data function')]) }).strict(),
   z.object({ delete: z.literal(true) }).strict(),
 ]);
 
-export const triggerActionSchema = z.union([fn<(record: any, ctx: ActionContext) => ActionResult>('an action function'), declarativeAction]);
-export const onErrorActionSchema = z.union([fn<(record: any, ctx: OnErrorContext) => ActionResult>('an on-error function'), declarativeAction]);
+const ACTION_FORMS = 'a function (record, ctx) => …, { update: data }, { update: (record, ctx) => data } or { delete: true }';
+
+/** Why a value is not an action, naming the accepted forms and the likely fix. */
+export function describeBadAction(input: unknown): string {
+  let got: string;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) got = input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input;
+  else {
+    const keys = Object.keys(input);
+    const hints = keys.filter((k) => k !== 'update' && k !== 'delete').map((k) => [k, didYouMean(k, ['update', 'delete'])] as const);
+    const hint = hints.find(([, h]) => h);
+    const o = input as Record<string, unknown>;
+    if (keys.length === 1 && 'delete' in o) return `{ delete: ${JSON.stringify(o.delete)} } is not an action: write { delete: true }`;
+    if (keys.length === 1 && 'update' in o) return `{ update } must hold a data object or a function (record, ctx) => data, got ${o.update === null ? 'null' : Array.isArray(o.update) ? 'an array' : typeof o.update}`;
+    got = keys.length ? `an object with ${keys.map((k) => `"${k}"`).join(', ')}${hint ? ` (did you mean "${hint[1]}"?)` : ''}` : 'an empty object';
+  }
+  return `expected ${ACTION_FORMS}; got ${got}`;
+}
+
+export const triggerActionSchema = z.union([fn<(record: any, ctx: ActionContext) => ActionResult>('an action function'), declarativeAction], {
+  error: (issue) => describeBadAction(issue.input),
+});
+export const onErrorActionSchema = z.union([fn<(record: any, ctx: OnErrorContext) => ActionResult>('an on-error function'), declarativeAction], {
+  error: (issue) => describeBadAction(issue.input),
+});
 
 const sortDirection = z.enum(['asc', 'desc']);
 

@@ -7,6 +7,13 @@ import { didYouMean } from '../definitions/did-you-mean';
 import { ConfigError } from '../errors';
 
 const args = z.record(z.string(), z.unknown());
+/**
+ * A run may carry an actor only in the form an `actorPersister` stores, never the raw object (it
+ * would sit in the run's history). Until actors are supported, one given is refused, not dropped.
+ */
+const actor = z.custom<never>((v) => v === undefined, {
+  message: 'is not supported yet: a run would have to store the actor object raw in its history. Actors need an actorPersister (store/lookup), which this version does not have; leave `actor` out',
+});
 const duration = z.union([z.string().min(1), z.number().nonnegative()]);
 
 export const runTriggerOptionsSchema = z
@@ -14,7 +21,7 @@ export const runTriggerOptionsSchema = z
     actionArguments: args.optional(),
     args: args.optional(),
     tenant: z.string().nullable().optional(),
-    actor: z.unknown().optional(),
+    actor: actor.optional(),
     startDelay: duration.optional(),
     startOptions: z.record(z.string(), z.unknown()).optional(),
   })
@@ -23,7 +30,7 @@ export const runTriggerOptionsSchema = z
 export const scheduleOptionsSchema = z
   .object({
     actionArguments: args.optional(),
-    actor: z.unknown().optional(),
+    actor: actor.optional(),
     tenant: z.string().nullable().optional(),
     childrenPerRun: z.number().int().positive().max(1500).optional(),
   })
@@ -35,7 +42,7 @@ export const scheduleAndRunOptionsSchema = z
     scheduledActions: z.boolean().optional(),
     triggers: z.boolean().optional(),
     actionArguments: args.optional(),
-    actor: z.unknown().optional(),
+    actor: actor.optional(),
     tenant: z.string().nullable().optional(),
     drainTimeoutMs: z.number().int().positive().optional(),
   })

@@ -36,8 +36,8 @@ export interface RunTriggerOptions {
   args?: Record<string, unknown>;
   /** The tenant of the run (part of its workflow id). */
   tenant?: string | null;
-  /** Who the run acts for (stored with the run). */
-  actor?: unknown;
+  /** Not supported yet: a run could only store the actor raw. Refused with a `CONFIG_INVALID` error. */
+  actor?: never;
   /** Start the run after this delay (`'5 minutes'`, ms). */
   startDelay?: Duration;
   /**
@@ -72,7 +72,8 @@ export interface ScheduleAndRunOptions {
   /** Include triggers. Default true. */
   triggers?: boolean;
   actionArguments?: Record<string, unknown>;
-  actor?: unknown;
+  /** Not supported yet (refused, see `RunTriggerOptions.actor`). */
+  actor?: never;
   tenant?: string | null;
   /** Give up draining after this many ms. Default 120 000. */
   drainTimeoutMs?: number;
@@ -80,7 +81,8 @@ export interface ScheduleAndRunOptions {
 
 export interface ScheduleOptions {
   actionArguments?: Record<string, unknown>;
-  actor?: unknown;
+  /** Not supported yet (refused, see `RunTriggerOptions.actor`). */
+  actor?: never;
   tenant?: string | null;
   /** Scheduler tuning: runs started per workflow run before continue-as-new (default 1500). */
   childrenPerRun?: number;

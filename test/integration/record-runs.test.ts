@@ -17,6 +17,8 @@ const calls: Record<string, { attempt: number; lastAttempt: boolean; args: Recor
 const record = (name: string, c: { attempt: number; lastAttempt: boolean; args: Record<string, unknown>; metadata: unknown }): void => {
   (calls[name] ??= []).push({ attempt: c.attempt, lastAttempt: c.lastAttempt, args: c.args, metadata: c.metadata });
 };
+const backoffAsked: string[] = [];
+const never = gate();
 /** When set, the `process` action holds its transaction (and row lock) until this is opened. */
 let holdLock: ReturnType<typeof gate> | undefined;
 
@@ -45,6 +47,32 @@ const Ticket = uniqueResource(tag, {
         await c.tx.ticket.update({ where: { id: t.id }, data: { attempts: { increment: 1 }, body: 'half-done' } });
         if (t.subject.startsWith('always') || c.attempt < 3) throw new Error(`attempt ${c.attempt} failed`);
         await c.tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
+      },
+    },
+    askedBackoff: {
+      where: { status: 'open' },
+      schedulerCron: false,
+      maxAttempts: 3,
+      backoff: (attempt) => {
+        backoffAsked.push(`error ${attempt}`);
+        return 0;
+      },
+      action: async () => {
+        throw new Error('never works');
+      },
+    },
+    timesOut: {
+      where: { status: 'open' },
+      schedulerCron: false,
+      maxAttempts: 2,
+      // every attempt waits on a gate opened only when the file ends, so each one times out
+      timeout: 1000,
+      backoff: (attempt) => {
+        backoffAsked.push(`timeout ${attempt}`);
+        return 0;
+      },
+      action: async () => {
+        await never.promise;
       },
     },
     handled: {
@@ -115,6 +143,7 @@ before(async () => {
   engine = await startEngine(ctx.env, app, ctx.prisma);
 });
 after(async () => {
+  never.open();
   await engine?.stop();
   await ctx?.close();
 });
@@ -176,10 +205,23 @@ test('after the last attempt without onError the run fails (outcome failure, wor
   assert.equal(row.body, '', 'nothing of the failed attempts was committed');
 });
 
+test('a backoff function is asked only when a retry follows: never after the last attempt, for errors and timeouts alike', async () => {
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'asks backoff' } });
+  await assert.rejects((await engine.triggers.runTrigger(t, id('askedBackoff'))).result(), WorkflowFailedError);
+  assert.deepEqual(backoffAsked.splice(0), ['error 1', 'error 2'], 'three attempts, two retries');
+  const slow = await ctx.prisma.ticket.create({ data: { subject: 'times out' } });
+  await assert.rejects((await engine.triggers.runTrigger(slow, id('timesOut'))).result(), WorkflowFailedError);
+  assert.deepEqual(backoffAsked.splice(0), ['timeout 1'], 'two attempts timed out, one retry');
+});
+
 test('onError runs after the final attempt with the error: success, or discard with onErrorFailsJob; a failing handler fails the run', async () => {
   const a = await ctx.prisma.ticket.create({ data: { subject: 'handled' } });
-  const ra = (await (await engine.triggers.runTrigger(a, id('handled'))).result()) as RecordRunResult;
+  const ha = await engine.triggers.runTrigger(a, id('handled'));
+  const ra = (await ha.result()) as RecordRunResult;
   assert.equal(ra.outcome, 'success');
+  assert.equal((await ha.describe()).typedSearchAttributes.get(searchAttributes.TriggerOutcome), 'error-handled', 'findable among the runs whose attempts all failed');
+  const allFailed = `TriggerOwner = '${tag}' AND TriggerOutcome IN ('failure', 'discard', 'error-handled') AND TriggerRecordId = '${a.id}'`;
+  assert.equal(await eventually('visibility to find the handled run', async () => (await ctx.env.client.workflow.count(allFailed)).count), 1);
   assert.equal(ra.attempts, 2);
   const rowA = await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: a.id } });
   assert.equal(rowA.status, 'errored');

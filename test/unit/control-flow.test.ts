@@ -183,6 +183,28 @@ describe('outcomeOfError', () => {
     });
   });
 
+  test('TriggerNoLongerApplies is found wherever snooze and cancel are: cause chains, AggregateError, { errors }, arrays', () => {
+    const inner = new TriggerNoLongerApplies('record moved on');
+    for (const wrapped of [new Error('tx failed', { cause: inner }), new AggregateError([new Error('other'), inner]), { errors: [inner] }, [inner], new Error('a', { cause: new AggregateError([inner]) })]) {
+      assert.deepEqual(outcomeOfError(wrapped, 5, 1), { status: 'no-longer-applies', reason: 'record moved on' });
+    }
+    assert.equal(checkForControlFlow(new AggregateError([inner])), undefined, 'checkForControlFlow keeps AshOban\'s contract: snooze and cancel only');
+  });
+
+  test('the backoff is asked only when a retry follows', () => {
+    let asked = 0;
+    const fn = (): number => {
+      asked++;
+      return 7;
+    };
+    const last = outcomeOfError(new Error('x'), fn, 3, false);
+    assert.ok(last.status === 'error' && last.backoffSeconds === 0);
+    assert.equal(asked, 0, 'not asked after the last attempt');
+    const out = outcomeOfError(new Error('x'), fn, 2, true);
+    assert.ok(out.status === 'error' && out.backoffSeconds === 7);
+    assert.equal(asked, 1);
+  });
+
   test("Prisma's P2025 from the action's own code is an error, not no-longer-applies (only the declarative write of the run's record maps it)", () => {
     const p2025 = Object.assign(new Error('An operation failed because it depends on one or more records that were required but not found.'), { code: 'P2025' });
     const out = outcomeOfError(p2025, 5, 1);

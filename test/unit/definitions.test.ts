@@ -209,6 +209,18 @@ describe('defineResource: errors', () => {
     assert.equal(definitionError(() => ticketWith({ action: undefined })).path, 'Ticket.triggers.process.action');
   });
 
+  test('a malformed action names the accepted forms and suggests the key it resembles', () => {
+    const forms = /expected a function \(record, ctx\) => …, \{ update: data \}, \{ update: \(record, ctx\) => data \} or \{ delete: true \}/;
+    const typo = definitionError(() => ticketWith({ action: { updat: {} } }));
+    assert.equal(typo.path, 'Ticket.triggers.process.action');
+    assert.match(typo.message, forms);
+    assert.match(typo.message, /got an object with "updat" \(did you mean "update"\?\)/);
+    assert.match(definitionError(() => ticketWith({ action: { delete: true }, onError: { dlete: true } })).message, /onError: .*did you mean "delete"/);
+    assert.match(definitionError(() => ticketWith({ action: { delete: false } })).message, /write \{ delete: true \}/);
+    assert.match(definitionError(() => ticketWith({ action: { update: 5 } })).message, /\{ update \} must hold a data object or a function/);
+    assert.match(definitionError(() => ticketWith({ action: 'run' })).message, /got string$/m);
+  });
+
   test('model, primary key and trigger names must be identifiers', () => {
     const model = definitionError(() => defineResource({ model: 'my-ticket' }));
     assert.equal(model.path, 'my-ticket.model');

@@ -16,8 +16,37 @@ const triggerKeys: Same<keyof TriggerDefinition, keyof z.input<typeof triggerSch
 const actionKeys: Same<keyof ScheduledActionDefinition, keyof z.input<typeof scheduledActionSchema>> = true;
 const resourceKeys: Same<keyof ResourceDefinition, keyof z.input<typeof resourceSchema>> = true;
 
-test('option interfaces and zod schemas list the same options (compile-time check)', () => {
+/**
+ * Every option's value type, checked by assigning each documented type to its schema's input type
+ * and back (`npm run typecheck` fails on any drift, such as a function that may return a Promise in
+ * one and not the other).
+ */
+function sameValueTypes(
+  trigger: TriggerDefinition,
+  triggerInput: z.input<typeof triggerSchema>,
+  action: ScheduledActionDefinition,
+  actionInput: z.input<typeof scheduledActionSchema>,
+  resource: ResourceDefinition,
+  resourceInput: z.input<typeof resourceSchema>,
+): unknown[] {
+  const checks: [z.input<typeof triggerSchema>, TriggerDefinition, z.input<typeof scheduledActionSchema>, ScheduledActionDefinition, z.input<typeof resourceSchema>, ResourceDefinition] = [
+    trigger,
+    triggerInput,
+    action,
+    actionInput,
+    resource,
+    resourceInput,
+  ];
+  // Negative control: the check does catch a drifted option type.
+  type Drifted = Omit<TriggerDefinition, 'maxAttempts'> & { maxAttempts?: string };
+  // @ts-expect-error maxAttempts is a number in the schema
+  const drifted: z.input<typeof triggerSchema> = null as unknown as Drifted;
+  return [...checks, drifted];
+}
+
+test('option interfaces and zod schemas list the same options, with the same value types (compile-time checks)', () => {
   assert.deepEqual([triggerKeys, actionKeys, resourceKeys], [true, true, true]);
+  assert.equal(typeof sameValueTypes, 'function');
 });
 
 test('every option with a default documents it with @default', () => {

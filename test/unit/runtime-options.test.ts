@@ -56,3 +56,11 @@ test("extra arguments are stored in the run's input and make it unique; the trig
   assert.notEqual(built.options.workflowId, client.buildTrigger({ id: 4 }, 'Ticket.process').options.workflowId, 'different arguments, different run');
   assert.equal(client.buildTrigger({ id: 4 }, 'Ticket.process', { args: { mine: true } }).options.workflowId, built.options.workflowId, 'same effective arguments, same run');
 });
+
+test('an actor is refused with an error that says why (it would be stored raw), never stored or dropped silently', async () => {
+  const actorMessage = /option "actor" is not supported yet: .*actorPersister/;
+  assert.throws(() => triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actor: { id: 'u1' } } as never), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+  await assert.rejects(triggers.runTrigger({ id: 1 }, 'Ticket.process', { actor: { id: 'u1' } } as never), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+  await assert.rejects(triggers.schedule('Ticket.process', { actor: 'u1' } as never), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+  await assert.rejects(triggers.scheduleAndRunTriggers(app, { actor: 'u1' } as never), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+});
