@@ -16,6 +16,7 @@ import { startDevStack } from './devstack/dev-stack';
 import { ensureTemporalBinaries } from './devstack/temporal-binaries';
 import { startTemporalStack } from './devstack/temporal-server';
 import { TriggerError } from './errors';
+import { writeWorkflowBundle } from './worker/bundle';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -87,6 +88,17 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       for (const a of app.scheduledActions) {
         say(`scheduled action ${a.id}: cron ${a.cron} (next ${nextRun(a.cron, a.timezone)?.toISOString() ?? 'never'}); queue ${a.queue}; workflowType ${a.workflowType}; state ${a.state}`);
       }
+    },
+  },
+  bundle: {
+    help: '<app-module> [--out <file>]  write the workflow bundle for the app (default workflow-bundle.js): createTriggerWorker({ workflowBundle: { codePath } }) then skips webpack at boot',
+    async run(args) {
+      const outAt = args.indexOf('--out');
+      const out = outAt >= 0 ? args[outAt + 1] : 'workflow-bundle.js';
+      if (!out) throw new TriggerError('CONFIG_INVALID', 'bundle: --out needs a file name');
+      const app = loadApp(args.find((a, i) => !a.startsWith('--') && i !== outAt + 1));
+      const written = await writeWorkflowBundle(app, out);
+      say(`wrote ${written.file} (${Math.round(written.bytes / 1024)} KiB, ${written.marker})`);
     },
   },
   'db:migrate': {

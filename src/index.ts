@@ -22,6 +22,7 @@ export { snooze, cancel, checkForControlFlow, SnoozeJob, CancelJob, TriggerNoLon
 export { createTriggerWorker, bootTriggers, appTaskQueues, nameWarnings, type TriggerWorker, type TriggerWorkerOptions, type BootOptions, type BootReport } from './worker/create-worker';
 export { syncSchedules, desiredSchedules, describeOverride, type SyncReport, type OperatorOverride } from './schedules/sync-schedules';
 export { ensureSearchAttributes, registerSearchAttributes } from './worker/search-attributes';
+export { writeWorkflowBundle, bundleMarker, type PrebuiltWorkflowBundle } from './worker/bundle';
 // Runtime
 export {
   TriggerClient,

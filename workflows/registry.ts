@@ -17,9 +17,17 @@ export function roleMemo(role: WorkflowRole): Record<string, unknown> {
 }
 
 let known: Record<string, WorkflowRole> = {};
+let marker = '';
 
-export function setKnownWorkflowTypes(types: Record<string, WorkflowRole>): void {
+/** Called by the bundle's entry: the app's types and the bundle's marker (see src/worker/bundle.ts). */
+export function setKnownWorkflowTypes(types: Record<string, WorkflowRole>, bundleMarker = ''): void {
   known = { ...types };
+  marker = bundleMarker;
+}
+
+/** The marker of the bundle this code runs in. */
+export function bundleMarkerOf(): string {
+  return marker;
 }
 
 export function roleOf(workflowType: string): WorkflowRole | undefined {

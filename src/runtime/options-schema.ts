@@ -63,6 +63,7 @@ export const workerOptionsSchema = z
     registerSearchAttributes: z.boolean().optional(),
     workerOptions: z.record(z.string(), z.unknown()).optional(),
     warn: z.custom<(m: string) => void>((v) => typeof v === 'function', { message: 'expected a function' }).optional(),
+    workflowBundle: z.union([z.object({ code: z.string().min(1) }).strict(), z.object({ codePath: z.string().min(1) }).strict()], { error: 'expected { codePath: <file> } or { code: <bundle code> }' }).optional(),
   })
   .strict();
 

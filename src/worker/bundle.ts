@@ -1,17 +1,26 @@
 /**
- * Builds the workflow bundle for an app: this library's workflows plus the list of workflow types
- * the app declares (written into the bundle, so the dispatcher knows them without I/O). Bundles
- * are cached per set of types for the life of the process.
+ * The workflow bundle for an app: this library's workflows plus the workflow types the app
+ * declares (written into the bundle, so the dispatcher knows them without I/O), tagged with a
+ * marker (library version and a fingerprint of those types).
+ *
+ * Workers build it at boot (cached per set of types for the life of the process), or load one
+ * prebuilt with `writeWorkflowBundle` / `npm run cli -- bundle` (a deploy step: no webpack at
+ * boot). A prebuilt bundle whose marker does not match the app and the library is refused.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import type { App } from '../definitions/define';
-import { stableStringify } from '../../workflows/primary-key';
+import { ConfigError } from '../errors';
+import { VERSION } from '../version';
+import { fingerprint, stableStringify } from '../../workflows/primary-key';
 import type { WorkflowRole } from '../../workflows/registry';
 
-const cache = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/** A workflow bundle: the code, or the path of a file holding it. */
+export type PrebuiltWorkflowBundle = { code: string } | { codePath: string };
+
+const cache = new Map<string, Promise<{ code: string }>>();
 
 export function knownWorkflowTypes(app: App): Record<string, WorkflowRole> {
   const out: Record<string, WorkflowRole> = {};
@@ -19,19 +28,60 @@ export function knownWorkflowTypes(app: App): Record<string, WorkflowRole> {
   return out;
 }
 
-export function workflowBundleFor(app: App): Promise<WorkflowBundleWithSourceMap> {
-  const types = knownWorkflowTypes(app);
-  const key = stableStringify(types);
-  let bundle = cache.get(key);
+/** What a bundle for `app` built by this version of the library carries: `ptt-bundle:<version>:<fingerprint of the types>`. */
+export function bundleMarker(app: App): string {
+  return `ptt-bundle:${VERSION}:${fingerprint(stableStringify(knownWorkflowTypes(app)))}`;
+}
+
+/** Builds (or reuses, within this process) the workflow bundle for `app`. */
+export function workflowBundleFor(app: App): Promise<{ code: string }> {
+  const marker = bundleMarker(app);
+  let bundle = cache.get(marker);
   if (!bundle) {
-    bundle = build(types);
-    cache.set(key, bundle);
-    bundle.catch(() => cache.delete(key));
+    bundle = build(knownWorkflowTypes(app), marker);
+    cache.set(marker, bundle);
+    bundle.catch(() => cache.delete(marker));
   }
   return bundle;
 }
 
-async function build(types: Record<string, WorkflowRole>): Promise<WorkflowBundleWithSourceMap> {
+/** Builds the bundle for `app` and writes it to `file` (for `createTriggerWorker({ workflowBundle: { codePath } })`). */
+export async function writeWorkflowBundle(app: App, file: string): Promise<{ file: string; bytes: number; marker: string }> {
+  const { code } = await workflowBundleFor(app);
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, code);
+  return { file, bytes: Buffer.byteLength(code), marker: bundleMarker(app) };
+}
+
+/**
+ * A prebuilt bundle, checked against the app: built by this library version, for exactly these
+ * workflow types and roles. Anything else would dispatch runs with stale knowledge.
+ */
+export function loadPrebuiltBundle(app: App, bundle: PrebuiltWorkflowBundle): { code: string } {
+  let code: string;
+  const where = 'code' in bundle ? 'the workflowBundle code given' : bundle.codePath;
+  if ('code' in bundle) code = bundle.code;
+  else {
+    try {
+      code = fs.readFileSync(bundle.codePath, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`createTriggerWorker: workflowBundle.codePath ${bundle.codePath} cannot be read (${(err as Error).message}). Write it with \`npm run cli -- bundle <app-module> --out ${bundle.codePath}\`.`, { cause: err });
+    }
+  }
+  const found = /ptt-bundle:[^:"'\s]+:[0-9a-f]{16}/.exec(code)?.[0];
+  const expected = bundleMarker(app);
+  if (found !== expected) {
+    const why = !found
+      ? 'it is not a workflow bundle written by this library'
+      : found.split(':')[1] !== VERSION
+        ? `it was built by version ${found.split(':')[1]} of this library, and this is ${VERSION}`
+        : "it was built for other definitions (the app's workflow types or their roles changed since)";
+    throw new ConfigError(`createTriggerWorker: the prebuilt workflowBundle (${where}) does not fit this worker: ${why}. Rebuild it from the same definitions: \`npm run cli -- bundle <app-module> --out <file>\`.`);
+  }
+  return { code };
+}
+
+async function build(types: Record<string, WorkflowRole>, marker: string): Promise<{ code: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bundle-'));
   const workflows = path.resolve(__dirname, '../../workflows');
   const entry = path.join(dir, 'entry.js');
@@ -41,14 +91,14 @@ async function build(types: Record<string, WorkflowRole>): Promise<WorkflowBundl
       `import { setKnownWorkflowTypes } from ${JSON.stringify(path.join(workflows, 'registry'))};`,
       `export * from ${JSON.stringify(path.join(workflows, 'index'))};`,
       `export { default } from ${JSON.stringify(path.join(workflows, 'index'))};`,
-      `setKnownWorkflowTypes(${JSON.stringify(types)});`,
+      `setKnownWorkflowTypes(${JSON.stringify(types)}, ${JSON.stringify(marker)});`,
       '',
     ].join('\n'),
   );
   try {
     // The generated entry lives in a temp folder: let webpack find packages where this library finds them.
     const nodeModules = path.resolve(path.dirname(require.resolve('@temporalio/workflow/package.json')), '..', '..');
-    return await bundleWorkflowCode({
+    const { code } = await bundleWorkflowCode({
       workflowsPath: entry,
       logger: quietLogger,
       webpackConfigHook: (config) => ({
@@ -56,6 +106,7 @@ async function build(types: Record<string, WorkflowRole>): Promise<WorkflowBundl
         resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), nodeModules] },
       }),
     });
+    return { code };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

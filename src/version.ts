@@ -1,0 +1,2 @@
+/** This library's version (checked against package.json by a test). */
+export const VERSION = '0.1.0';
