@@ -3,12 +3,16 @@ import { log } from '@temporalio/activity';
 import type { App, Trigger } from '../src/definitions/define';
 import { afterCursorWhere, cursorOf, orderFor, type Cursor } from '../src/prisma/keyset';
 import { nullableFields, type AnyPrismaClient } from '../src/prisma/model-meta';
+import { jsonBytes } from '../src/runtime/json-safe';
 import { recordPlan } from '../src/runtime/plan';
+import { buildRunData } from '../src/runtime/run-data';
 import { definitionOfRun } from './definition-of-run';
 import { encodeKey, recordIdOf } from '../workflows/primary-key';
 import type { FindRecordsInput, FindRecordsResult, FoundRecord } from '../workflows/types';
 
 export const DEFAULT_PAGE_SIZE = 500;
+/** Run data one page may return to the scheduler (Temporal refuses payloads over 2 MiB). */
+export const PAGE_LIMIT_BYTES = 1024 * 1024;
 
 export function resolveWhere(t: Trigger, now: Date, tenant: string | null): Record<string, unknown> | undefined {
   return typeof t.where === 'function' ? t.where({ now, tenant }) : t.where;
@@ -40,16 +44,29 @@ export async function findRecords(app: App, prisma: AnyPrismaClient, input: Find
     ...(needFullRecord ? {} : { select: Object.fromEntries(order.map((o) => [o.field, true])) }),
   })) as Record<string, unknown>[];
 
-  const records: FoundRecord[] = rows.map((row) => {
+  // A page travels back to the scheduler in one payload: it stops early once it holds
+  // PAGE_LIMIT_BYTES of run data (each record's is at most RUN_DATA_LIMIT_BYTES).
+  const records: FoundRecord[] = [];
+  let bytes = 0;
+  let last: Record<string, unknown> | undefined;
+  for (const row of rows) {
     const key = encodeKey(row, pk);
     const rec: FoundRecord = { key, recordId: recordIdOf(key, pk) };
-    if (t.readMetadata) rec.metadata = t.readMetadata(row);
-    const extra = typeof t.extraArgs === 'function' ? t.extraArgs(row) : t.extraArgs;
-    if (extra && Object.keys(extra).length) rec.extraArgs = extra;
-    return rec;
-  });
-  const last = rows[rows.length - 1];
-  const done = rows.length < take || (t.recordLimit !== undefined && input.alreadyRead + rows.length >= t.recordLimit);
-  if (t.debug) log.debug(`${t.id}: page of ${rows.length} records`, { done });
+    const data = buildRunData(t, row, rec.recordId);
+    if ('problem' in data) {
+      log.error(data.problem);
+      rec.poison = data.problem;
+    } else {
+      if (data.metadata !== undefined) rec.metadata = data.metadata;
+      if (data.extraArgs) rec.extraArgs = data.extraArgs;
+    }
+    bytes += jsonBytes(rec);
+    if (records.length > 0 && bytes > PAGE_LIMIT_BYTES) break;
+    records.push(rec);
+    last = row;
+  }
+  const truncated = records.length < rows.length;
+  const done = !truncated && (rows.length < take || (t.recordLimit !== undefined && input.alreadyRead + rows.length >= t.recordLimit));
+  if (t.debug) log.debug(`${t.id}: page of ${records.length} records`, { done, truncated });
   return { plan, records, cursor: last ? cursorOf(last, order) : input.cursor, done };
 }

@@ -23,6 +23,7 @@ export function recordRun(plan: RecordPlan, rec: FoundRecord, tenant: string | n
   const workflowId = recordWorkflowId(plan.workflowType, tenant, rec.recordId, unique);
   const input: RecordRunInput = { plan, key: rec.key, recordId: rec.recordId, tenant, actionArguments, metadata: rec.metadata, actor };
   if (rec.extraArgs) input.extraArgs = rec.extraArgs;
+  if (rec.poison) input.poison = rec.poison;
   return { workflowId, input };
 }
 

@@ -113,6 +113,9 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     if (snoozesThisRun >= (input.snoozesPerRun ?? SNOOZES_PER_RUN)) await continueAsNew<typeof recordWorkflow>({ ...input, resume: { attempt: attemptNo, snoozes } });
   };
 
+  // Run data that could not be built (a poison record): this run fails alone, naming why.
+  if (input.poison) return finish('failure', { error: { name: 'RunDataError', message: input.poison } });
+
   for (;;) {
     const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo, attemptNo < plan.maxAttempts ? backoff : undefined);
     if (out.status === 'success') return finish('success');

@@ -45,6 +45,8 @@ export interface RecordRunInput {
   resume?: { attempt: number; snoozes: number };
   /** Snoozes before the run continues as new (default 500; lower only to test it). */
   snoozesPerRun?: number;
+  /** The record's run data could not be built (see FoundRecord.poison): the run fails at once with this. */
+  poison?: string;
 }
 
 export type RunOutcome = 'success' | 'failure' | 'discard' | 'cancelled';
@@ -107,6 +109,8 @@ export interface FoundRecord {
   recordId: string;
   metadata?: unknown;
   extraArgs?: Record<string, unknown>;
+  /** Why this record's run data cannot travel (too big, not JSON, a function threw): its run fails alone with this. */
+  poison?: string;
 }
 
 export interface FindRecordsInput {

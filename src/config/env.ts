@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors';
+import { redactText } from '../redact';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
@@ -26,7 +27,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new ConfigError(`${name}=${JSON.stringify(env[name])} is invalid: ${issue.message}. Unset it or give a valid value.`);
+    throw new ConfigError(`${name}=${JSON.stringify(redactText(env[name] ?? ''))} is invalid: ${issue.message}. Unset it or give a valid value.`);
   }
   return parsed.data;
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { readEnv } from '../config/env';
 import { migrate } from '../db/migrate';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
+import { redactUrl } from '../redact';
 import { startTemporalStack, type TemporalStack, type TemporalStackOptions } from './temporal-server';
 
 export interface DevStackOptions extends TemporalStackOptions {
@@ -29,12 +30,12 @@ export async function startDevStack(options: DevStackOptions = {}, log: (line: s
   let databaseUrl: string;
   if (explicitUrl) {
     databaseUrl = explicitUrl;
-    log(`[db] using DATABASE_URL (${redact(databaseUrl)})`);
+    log(`[db] using DATABASE_URL (${redactUrl(databaseUrl)})`);
   } else {
     log('[db] DATABASE_URL is not set: starting the embedded Postgres (PGlite) in .data/pglite');
     embedded = await startEmbeddedPostgres();
     databaseUrl = embedded.url;
-    log(`[db] embedded Postgres listening at ${redact(databaseUrl)}`);
+    log(`[db] embedded Postgres listening at ${redactUrl(databaseUrl)}`);
   }
   try {
     if (options.migrationsDir !== false) {
@@ -58,8 +59,4 @@ export async function startDevStack(options: DevStackOptions = {}, log: (line: s
     await embedded?.stop();
     throw err;
   }
-}
-
-function redact(url: string): string {
-  return url.replace(/:\/\/([^:@/]+):[^@/]+@/, '://$1:***@');
 }

@@ -5,8 +5,20 @@
 import { z } from 'zod';
 import { didYouMean } from '../definitions/did-you-mean';
 import { ConfigError } from '../errors';
+import { jsonBytes, jsonProblem, RUN_DATA_LIMIT_BYTES } from './json-safe';
 
-const args = z.record(z.string(), z.unknown());
+/** Run arguments: plain JSON only, within the run data limit (the path of a bad value is named). */
+const args = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: 'expected a plain object' }).superRefine((value, ctx) => {
+  const problem = jsonProblem(value);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    return;
+  }
+  const bytes = jsonBytes(value);
+  if (bytes > RUN_DATA_LIMIT_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `is ${Math.ceil(bytes / 1024)} KiB of JSON; a run carries at most ${RUN_DATA_LIMIT_BYTES / 1024} KiB of data (it is stored in every run's input and history): pass an id and load the data in the action` });
+  }
+});
 /**
  * A run may carry an actor only in the form an `actorPersister` stores, never the raw object (it
  * would sit in the run's history). Until actors are supported, one given is refused, not dropped.

@@ -24,6 +24,7 @@ import { SCHEDULER_TASK_TIMEOUT, type SchedulerResult } from '../../workflows/ty
 import { count, drainOne, drainRuns, emptyDrainResult, runsOfTick, type DrainResult } from './drain';
 import { parseOptions, runTriggerOptionsSchema, scheduleAndRunOptionsSchema, scheduleOptionsSchema } from './options-schema';
 import { recordPlan, scheduledActionInput, schedulerInput } from './plan';
+import { buildRunData } from './run-data';
 import { lookupDefinition, resolveTargets, type ScheduleTarget, type Triggerable } from './targets';
 
 export type { DrainCounts, DrainResult } from './drain';
@@ -121,15 +122,9 @@ export class TriggerClient {
         `runTrigger/buildTrigger options: startOptions.${owned[0]} is set by the library (search attributes make runs filterable in the UI; the id policies are how in-flight runs and triggerOnce are deduplicated). Use triggerOnce for the policy, or set it on the returned options of buildTrigger if you really mean to.`,
       );
     }
-    const staticExtra = typeof t.extraArgs === 'function' ? t.extraArgs(record) : t.extraArgs;
-    const extraArgs = { ...(opts.args ?? {}), ...(staticExtra ?? {}) };
-    const run = recordRun(
-      plan,
-      { key, recordId, metadata: t.readMetadata ? t.readMetadata(record) : undefined, extraArgs: Object.keys(extraArgs).length ? extraArgs : undefined },
-      tenant,
-      opts.actionArguments ?? {},
-      opts.actor,
-    );
+    const data = buildRunData(t, record, recordId, opts.args);
+    if ('problem' in data) throw new ConfigError(`runTrigger/buildTrigger: ${data.problem}`);
+    const run = recordRun(plan, { key, recordId, ...data }, tenant, opts.actionArguments ?? {}, opts.actor);
     return {
       workflowType: t.workflowType,
       options: {

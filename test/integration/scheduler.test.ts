@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { defineApp, type SchedulerResult } from '../../src';
+import { defineApp, recordWorkflowId, type SchedulerResult } from '../../src';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 import { eventually } from '../helpers/eventually';
 import { childrenOf } from '../helpers/runs';
@@ -62,6 +62,13 @@ const Ticket = uniqueResource(tag, {
     expired: {
       where: ({ now }) => ({ subject: { startsWith: 'expiry' }, createdAt: { lt: new Date(now.getTime() - 60_000) } }),
       schedulerCron: false,
+      action: { update: { status: 'processed' } },
+    },
+    poison: {
+      where: { status: 'open', subject: { startsWith: 'poison' } },
+      schedulerCron: false,
+      readMetadata: (t: { subject: string }) =>
+        t.subject === 'poison big' ? { blob: 'x'.repeat(2_000_000) } : t.subject.startsWith('poison fat') ? { blob: 'y'.repeat(60_000) } : { ok: true },
       action: { update: { status: 'processed' } },
     },
     paused: {
@@ -152,6 +159,30 @@ test('a where function sees the tick time (time-relative conditions)', async () 
   assert.equal(r.byKind.record.success, 1);
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: old.id } })).status, 'processed');
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: fresh.id } })).status, 'open');
+});
+
+test('a record whose readMetadata is over the run data limit fails alone, naming the record, the option and the limit; its page runs', async () => {
+  await ctx.prisma.ticket.createMany({ data: Array.from({ length: 9 }, (_, i) => ({ subject: `poison ${i}` })) });
+  const big = await ctx.prisma.ticket.create({ data: { subject: 'poison big' } });
+  const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'poison'], { drain: true });
+  assert.deepEqual([r.byKind.record.success, r.byKind.record.failure], [9, 1]);
+  const failed = ctx.env.client.workflow.getHandle(recordWorkflowId(`${tag}.Ticket.poison`, null, String(big.id)));
+  await assert.rejects(failed.result(), (err: unknown) => {
+    const message = String((err as { cause?: Error }).cause?.message);
+    assert.match(message, new RegExp(`the run data of record ${big.id} \\(readMetadata and extraArgs\\) is 1954 KiB; a run carries at most 64 KiB`));
+    return true;
+  });
+  assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: big.id } })).status, 'open');
+  await ctx.prisma.ticket.update({ where: { id: big.id }, data: { status: 'errored' } }); // out of the next test's way
+});
+
+test('a page stops at 1 MiB of run data and the next page goes on from there: every record once', async () => {
+  await ctx.prisma.ticket.createMany({ data: Array.from({ length: 25 }, (_, i) => ({ subject: `poison fat ${i}` })) });
+  const handle = await engine.triggers.schedule('Ticket.poison');
+  const stats = (await handle.result()) as SchedulerResult;
+  assert.equal(stats.started, 25);
+  assert.ok(stats.pages >= 2, `pages: ${stats.pages}`);
+  await eventually('every fat record to be processed', async () => (await ctx.prisma.ticket.count({ where: { subject: { startsWith: 'poison fat' }, status: 'open' } })) === 0);
 });
 
 test("state: 'paused' starts no runs from the scheduler, and a run started anyway ends cancelled", async () => {
