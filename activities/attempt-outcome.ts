@@ -1,5 +1,6 @@
 /** Turns what an action did (returned, threw) into the attempt outcome the workflow acts on. */
 import { findInstruction } from '../src/control-flow';
+import { isInfrastructureError } from '../src/prisma/db-errors';
 import type { BackoffFn } from '../src/definitions/types';
 import { exponentialBackoffSeconds } from '../workflows/backoff';
 import type { AttemptOutcome } from '../workflows/types';
@@ -21,5 +22,7 @@ export function outcomeOfError(err: unknown, backoff: 'exponential' | number | B
   if (found && 'snooze' in found) return { status: 'snooze', seconds: found.snooze };
   if (found && 'cancel' in found) return { status: 'cancel', reason: found.cancel };
   if (found) return { status: 'no-longer-applies', reason: found.noLongerApplies };
+  // The database was unreachable or dropped the connection: not the action's fault, not an attempt.
+  if (isInfrastructureError(err)) return { status: 'error', error: serializeError(err), backoffSeconds: 0, infrastructure: true };
   return { status: 'error', error: serializeError(err), backoffSeconds: retryFollows ? backoffSeconds(backoff, attempt, err) : 0 };
 }

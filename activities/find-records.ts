@@ -1,5 +1,5 @@
 /** Scheduler activity: one keyset page of the records matching a trigger. */
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { App, Trigger } from '../src/definitions/define';
 import { afterCursorWhere, cursorOf, orderFor, type Cursor } from '../src/prisma/keyset';
 import { nullableFields, type AnyPrismaClient } from '../src/prisma/model-meta';
@@ -7,8 +7,11 @@ import { jsonBytes } from '../src/runtime/json-safe';
 import { recordPlan } from '../src/runtime/plan';
 import { buildRunData } from '../src/runtime/run-data';
 import { definitionOfRun } from './definition-of-run';
+import { withHeartbeat } from './heartbeat';
+import { isInfrastructureError } from '../src/prisma/db-errors';
+import { redactText } from '../src/redact';
 import { encodeKey, recordIdOf } from '../workflows/primary-key';
-import type { FindRecordsInput, FindRecordsResult, FoundRecord } from '../workflows/types';
+import { QUERY_ERROR_TYPE, type FindRecordsInput, type FindRecordsResult, type FoundRecord } from '../workflows/types';
 
 export const DEFAULT_PAGE_SIZE = 500;
 /** Run data one page may return to the scheduler (Temporal refuses payloads over 2 MiB). */
@@ -18,7 +21,23 @@ export function resolveWhere(t: Trigger, now: Date, tenant: string | null): Reco
   return typeof t.where === 'function' ? t.where({ now, tenant }) : t.where;
 }
 
+/**
+ * One page, heartbeating while it runs (a dead worker is noticed in a minute, not at the 10-minute
+ * timeout). An infrastructure error (database unreachable, restarting, a dropped connection) is
+ * thrown as is: Temporal retries it with backoff, from the same cursor. Any other error is the
+ * query's own (a bad `where`, a throwing `where` function): it is thrown non-retryable, typed
+ * `TriggerQueryError`, and the scheduler counts it against `maxSchedulerAttempts`.
+ */
 export async function findRecords(app: App, prisma: AnyPrismaClient, input: FindRecordsInput): Promise<FindRecordsResult> {
+  try {
+    return await withHeartbeat(() => findPage(app, prisma, input));
+  } catch (err) {
+    if (isInfrastructureError(err)) throw err;
+    throw ApplicationFailure.create({ type: QUERY_ERROR_TYPE, nonRetryable: true, message: redactText(err instanceof Error ? err.message : String(err)) });
+  }
+}
+
+async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInput): Promise<FindRecordsResult> {
   const t = definitionOfRun(app, 'scheduler');
   const plan = recordPlan(app, t);
   if (t.state !== 'active') {

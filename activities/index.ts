@@ -4,6 +4,7 @@
  */
 import { activityInfo } from '@temporalio/activity';
 import type { App } from '../src/definitions/define';
+import { hasCommitted } from '../src/prisma/commit-markers';
 import type { AnyPrismaClient } from '../src/prisma/model-meta';
 import { exponentialBackoffSeconds } from '../workflows/backoff';
 import type { TriggerActivityFns } from '../workflows/types';
@@ -19,6 +20,10 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
     pttRunAction: (input) => runTriggerAttempt(app, prisma, input, 'action'),
     pttRunOnError: (input) => runTriggerAttempt(app, prisma, input, 'onError'),
     pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input),
+    pttCommitted: async ({ kind }) => {
+      const run = activityInfo().workflowExecution;
+      return run ? hasCommitted(prisma, app, run.workflowId, run.runId, kind) : false;
+    },
     pttBackoff: async (input) => {
       const entry = app.byWorkflowType.get(activityInfo().workflowType ?? '');
       const def = entry && ('trigger' in entry ? entry.trigger : entry.action);

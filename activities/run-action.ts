@@ -3,11 +3,12 @@
  * trigger's `where`, run the action (or the on-error handler), commit. The lock is held for the
  * whole action (AshOban released it before the action ran).
  */
-import { log } from '@temporalio/activity';
+import { activityInfo, log } from '@temporalio/activity';
 import { cancel, snooze, TriggerNoLongerApplies } from '../src/control-flow';
 import { DefinitionError } from '../src/errors';
 import type { App, DeclarativeAction, Trigger } from '../src/definitions/define';
 import type { ActionContext, OnErrorContext } from '../src/definitions/types';
+import { hasCommitted, markCommitted } from '../src/prisma/commit-markers';
 import { lockSql, runtimeModels, type AnyPrismaClient } from '../src/prisma/model-meta';
 import { decodeKey } from '../workflows/primary-key';
 import type { AttemptOutcome, RunActionInput } from '../workflows/types';
@@ -15,6 +16,7 @@ import { outcomeOfError } from './attempt-outcome';
 import { definitionOfRun } from './definition-of-run';
 import { resolveWhere } from './find-records';
 import { withHeartbeat } from './heartbeat';
+import { testHooks } from './test-hooks';
 
 /** Interactive transaction limit when the trigger has no `timeout` (Prisma's default is 5 s). */
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 15 * 60_000;
@@ -64,14 +66,20 @@ export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input
   const pk = t.resource.primaryKey;
   const model = runtimeModels(prisma)?.[t.resource.model];
   const timeout = t.timeout === 'infinity' ? DEFAULT_TRANSACTION_TIMEOUT_MS : t.timeout;
+  const runId = activityInfo().workflowExecution?.runId ?? '';
+  let alreadyCommitted = false;
   try {
     await withHeartbeat(() =>
       prisma.$transaction(
         async (tx: any) => {
-          if (t.lockForUpdate) {
-            const locked = (await tx.$queryRawUnsafe(lockSql(t.resource, model), ...pk.map((f) => key[f]))) as unknown[];
-            if (locked.length === 0) throw new TriggerNoLongerApplies('record no longer exists');
+          const locked = t.lockForUpdate ? ((await tx.$queryRawUnsafe(lockSql(t.resource, model), ...pk.map((f) => key[f]))) as unknown[]) : undefined;
+          // An earlier attempt of this run committed but its result was lost (its worker died):
+          // report that success; never run the action twice. Checked under the row lock.
+          if (await hasCommitted(tx, app, input.workflowId, runId, mode)) {
+            alreadyCommitted = true;
+            return;
           }
+          if (locked?.length === 0) throw new TriggerNoLongerApplies('record no longer exists');
           const where = resolveWhere(t, new Date(), input.tenant);
           const record = await tx[t.resource.delegate].findFirst({ where: { AND: [key, where ?? {}] } });
           if (!record) throw new TriggerNoLongerApplies(`record no longer matches the where of ${t.id}`);
@@ -94,10 +102,15 @@ export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input
           if (mode === 'onError') (ctx as OnErrorContext).error = input.error ?? { name: 'Error', message: 'unknown error' };
           if (typeof handler === 'function') await handler(record, ctx as OnErrorContext);
           else await runDeclarative(t, tx, handler, record, ctx, key);
+          await markCommitted(tx, app, input.workflowId, runId, mode, input.attempt);
         },
-        { timeout, maxWait: 60_000 },
+        // Waiting for a pool connection is not death: the attempt may wait its whole time budget
+        // (heartbeating meanwhile); a transaction that cannot start then is an infrastructure error.
+        { timeout, maxWait: timeout },
       ),
     );
+    if (alreadyCommitted) log.info(`${t.id} record ${JSON.stringify(input.key)}: an earlier attempt of this run committed; reporting its success`);
+    else await testHooks.afterCommit?.(input.workflowId, mode);
     return { status: 'success' };
   } catch (err) {
     return outcomeOfError(err, t.backoff, input.attempt, mode === 'action' && input.attempt < input.maxAttempts);

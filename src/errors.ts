@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'TEMPORAL_UNAVAILABLE'
   | 'TEMPORAL_START_FAILED'
   | 'DATABASE_UNAVAILABLE'
+  | 'SCHEMA_MISSING'
   | 'DRAIN_TOO_LARGE';
 
 /** Base class of every error thrown by this library. */

@@ -10,6 +10,7 @@
  *
  * Usage: `npm test` (all), `npm test -- test/unit` (a folder or files).
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -19,6 +20,7 @@ import { ensureTemporalBinaries } from '../src/devstack/temporal-binaries';
 import { startTemporalStack } from '../src/devstack/temporal-server';
 import { runTestFiles } from './harness/run-files';
 import { withDatabase } from './helpers/db';
+import { redactText, redactUrl } from '../src/redact';
 
 const root = path.resolve(__dirname, '..');
 
@@ -52,14 +54,19 @@ async function main(): Promise<number> {
   const temporal = await startTemporalStack({ port: base, uiPort: base + 1000, dataDir: path.join(root, '.data', 'test-temporal'), persistent: false });
   say(`Temporal ${temporal.mode} ready at ${temporal.address} in ${temporal.readyMs} ms; UI ${temporal.uiUrl}`);
 
-  const dbUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const givenUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  // A planted secret: every database URL of the run carries it as its password (trust auth
+  // ignores it), and a file whose output shows it fails: no secret in any error or log line.
+  const planted = await plantSecret(givenUrl);
+  const dbUrl = planted?.url ?? givenUrl;
+  say(planted ? 'a planted password rides in every database URL; any output that shows it fails its file' : 'TEST_DATABASE_URL has a password: no secret planted');
   const template = `ptt_${process.pid}_template`;
   const admin = new Client({ connectionString: dbUrl });
   try {
     await admin.connect();
   } catch (err) {
     await temporal.stop();
-    throw new Error(`Cannot reach the test Postgres at ${dbUrl} (set TEST_DATABASE_URL): ${String(err)}`);
+    throw new Error(`Cannot reach the test Postgres at ${redactUrl(dbUrl)} (set TEST_DATABASE_URL): ${redactText(String(err))}`);
   }
   // Leftovers of runs that were killed: databases are named ptt_<harness pid>_...
   const stale = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^ptt_[0-9]+_'`);
@@ -87,6 +94,7 @@ async function main(): Promise<number> {
       PTT_TEST_RUN_ID: String(process.pid),
     },
     log: say,
+    forbidden: planted ? [planted.secret] : [],
     onFileDone: (r) => process.stdout.write(`\n── ${r.file} ──\n${r.output}${r.output.endsWith('\n') ? '' : '\n'}`),
   });
   stopRun = run.abort;
@@ -104,6 +112,26 @@ async function main(): Promise<number> {
   totals.passed = results.reduce((n, r) => n + r.passed, 0);
   totals.failed = results.reduce((n, r) => n + r.failed, 0) + (results.length < files.length ? files.length - results.length : 0);
   return totals.failed === 0 ? 0 : 1;
+}
+
+/**
+ * The test database URL with a random password planted in it, when it has none and the server
+ * does not ask for one (trust auth); undefined otherwise.
+ */
+async function plantSecret(url: string): Promise<{ url: string; secret: string } | undefined> {
+  const u = new URL(url);
+  if (u.password) return undefined;
+  const secret = `pttPlanted${randomBytes(6).toString('hex')}`;
+  u.password = secret;
+  const probe = new Client({ connectionString: u.toString() });
+  try {
+    await probe.connect();
+    return { url: u.toString(), secret };
+  } catch {
+    return undefined;
+  } finally {
+    await probe.end().catch(() => {});
+  }
 }
 
 /** Hard deadline of one test file: PTT_TEST_FILE_DEADLINE seconds, default 20 minutes. */

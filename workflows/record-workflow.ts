@@ -5,27 +5,33 @@
  * and server restarts; a snooze does not use an attempt.
  */
 import { ApplicationFailure, continueAsNew, log, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { exponentialBackoffSeconds } from './backoff';
+import { exponentialBackoffSeconds, infrastructureRetryMs, MAX_INFRASTRUCTURE_RETRIES } from './backoff';
 import { runStateQuery } from './messages';
 import { temporalPriority } from './priority';
 import { TriggerOutcome } from './search-attributes';
-import { FAILURE_TYPE, type AttemptOutcome, type RecordPlan, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
+import { ACTIVITY_HEARTBEAT_TIMEOUT, FAILURE_TYPE, type AttemptOutcome, type RecordPlan, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
 
-const HEARTBEAT_TIMEOUT = '30 seconds';
 const NO_TIMEOUT = '3650 days';
 /** A run that snoozes this many times continues as new, so its history never nears the limit. */
 export const SNOOZES_PER_RUN = 500;
 
-export function attemptActivities(timeoutMs: number | null, priority?: number): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction'> {
-  return proxyActivities<TriggerActivityFns>({
+export function attemptActivities(timeoutMs: number | null, priority?: number): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction' | 'pttCommitted'> {
+  const { pttCommitted } = proxyActivities<TriggerActivityFns>({
+    ...(priority !== undefined ? { priority: temporalPriority(priority) } : {}),
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 20, initialInterval: '1 second', maximumInterval: '1 minute' },
+  });
+  const attempts = proxyActivities<TriggerActivityFns>({
     // Started runs carry their priority and activities inherit it; a Schedule cannot set one, so
     // runs it starts set it on their activities.
     ...(priority !== undefined ? { priority: temporalPriority(priority) } : {}),
     startToCloseTimeout: timeoutMs ?? NO_TIMEOUT,
-    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     // Attempts are counted by the workflow (a snooze is not an attempt), so the activity runs once.
     retry: { maximumAttempts: 1 },
   });
+  // (a proxy: its functions are read one by one, spreading it would copy none)
+  return { pttRunAction: attempts.pttRunAction, pttRunOnError: attempts.pttRunOnError, pttRunScheduledAction: attempts.pttRunScheduledAction, pttCommitted };
 }
 
 /** Seconds to wait after an attempt that did not return: how `backoff` says, else exponential. */
@@ -36,11 +42,14 @@ export const exponentialTimeoutBackoff: TimeoutBackoff = async (attemptNo) => ex
 /**
  * Runs one attempt; an activity that did not return (timeout, crashed worker) is an error attempt,
  * whose wait `backoff` gives when a retry follows (undefined: none follows, nothing is asked).
+ * When none follows, `committed` is asked first: the attempt may have committed before its worker
+ * died (a retry would find that out itself, from the commit marker).
  */
-export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: number, backoff: TimeoutBackoff | undefined): Promise<AttemptOutcome> {
+export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: number, backoff: TimeoutBackoff | undefined, committed?: () => Promise<boolean>): Promise<AttemptOutcome> {
   try {
     return await call();
   } catch (err) {
+    if (!backoff && committed && (await committed().catch(() => false))) return { status: 'success' };
     const e = err as { message?: string; cause?: { message?: string; name?: string } };
     const message = e.cause?.message ? `${e.message ?? 'activity failed'}: ${e.cause.message}` : (e.message ?? String(err));
     const error: SerializedErrorData = { name: e.cause?.name ?? 'ActivityFailure', message };
@@ -103,6 +112,15 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     }
     return result;
   };
+  let infrastructureRetries = 0;
+  /** The database failed under the attempt: wait and run the same attempt again. */
+  const waitOutInfrastructure = async (message: string): Promise<void> => {
+    infrastructureRetries++;
+    log.warn(`${plan.triggerId} record ${input.recordId}: database unavailable (${message}); attempt ${attemptNo} runs again (retry ${infrastructureRetries}/${MAX_INFRASTRUCTURE_RETRIES})`);
+    setState('backoff');
+    await sleep(infrastructureRetryMs(infrastructureRetries));
+    setState('running');
+  };
   const snoozeFor = async (seconds: number): Promise<void> => {
     snoozes++;
     snoozesThisRun++;
@@ -117,7 +135,7 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
   if (input.poison) return finish('failure', { error: { name: 'RunDataError', message: input.poison } });
 
   for (;;) {
-    const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo, attemptNo < plan.maxAttempts ? backoff : undefined);
+    const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo, attemptNo < plan.maxAttempts ? backoff : undefined, () => acts.pttCommitted({ kind: 'action' }));
     if (out.status === 'success') return finish('success');
     if (out.status === 'no-longer-applies') {
       if (plan.debug) log.debug('trigger no longer applies', { trigger: plan.triggerId, record: input.recordId });
@@ -126,6 +144,10 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     if (out.status === 'cancel') return finish('cancelled', { reason: out.reason });
     if (out.status === 'snooze') {
       await snoozeFor(out.seconds);
+      continue;
+    }
+    if (out.infrastructure && infrastructureRetries < MAX_INFRASTRUCTURE_RETRIES) {
+      await waitOutInfrastructure(out.error.message);
       continue;
     }
     // an error
@@ -140,7 +162,7 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     }
     if (plan.logFinalError) log.error(`Error occurred for ${plan.resource} ${input.recordId} on ${plan.triggerId} (final attempt ${attemptNo}/${plan.maxAttempts}): ${out.error.message}`);
     if (!plan.hasOnError) return finish('failure', { error: out.error });
-    const handled = await attempt(() => acts.pttRunOnError({ ...base, attempt: attemptNo, error: out.error }), attemptNo, undefined);
+    const handled = await attempt(() => acts.pttRunOnError({ ...base, attempt: attemptNo, error: out.error }), attemptNo, undefined, () => acts.pttCommitted({ kind: 'onError' }));
     // Every attempt failed and onError handled it: the run succeeds (as in AshOban), and shows
     // `error-handled` so a filter for runs whose attempts all failed finds it too.
     if (handled.status === 'success') return plan.onErrorFailsJob ? finish('discard', { error: out.error }) : finish('success', { error: out.error }, 'error-handled');
@@ -148,6 +170,11 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     if (handled.status === 'snooze') {
       // AshOban re-runs the whole final attempt after a snooze from the error handler.
       await snoozeFor(handled.seconds);
+      continue;
+    }
+    if (handled.infrastructure && infrastructureRetries < MAX_INFRASTRUCTURE_RETRIES) {
+      // the database failed under the handler: run the final attempt again once it is back
+      await waitOutInfrastructure(handled.error.message);
       continue;
     }
     log.error(`Error handler failed for ${plan.resource} ${input.recordId} on ${plan.triggerId}: ${handled.error.message}`);

@@ -3,6 +3,7 @@
  * retrying up to `maxAttempts` with backoff; snooze and cancel work as in triggers.
  */
 import { ApplicationFailure, continueAsNew, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { infrastructureRetryMs, MAX_INFRASTRUCTURE_RETRIES } from './backoff';
 import { runStateQuery } from './messages';
 import { attempt, attemptActivities, SNOOZES_PER_RUN, timeoutBackoff } from './record-workflow';
 import { TriggerOutcome } from './search-attributes';
@@ -22,6 +23,7 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
   let attemptNo = input.resume?.attempt ?? 1;
   let snoozes = input.resume?.snoozes ?? 0;
   let snoozesThisRun = 0;
+  let infrastructureRetries = 0;
   for (;;) {
     const out = await attempt(
       () =>
@@ -53,6 +55,14 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
       await sleep(Math.max(1, Math.round(out.seconds * 1000)));
       setState('running');
       if (snoozesThisRun >= (input.snoozesPerRun ?? SNOOZES_PER_RUN)) await continueAsNew<typeof scheduledActionWorkflow>({ ...input, resume: { attempt: attemptNo, snoozes, scheduledAt } });
+      continue;
+    }
+    if (out.infrastructure && infrastructureRetries < MAX_INFRASTRUCTURE_RETRIES) {
+      infrastructureRetries++;
+      log.warn(`Scheduled action ${input.actionId}: database unavailable (${out.error.message}); attempt ${attemptNo} runs again (retry ${infrastructureRetries}/${MAX_INFRASTRUCTURE_RETRIES})`);
+      setState('backoff');
+      await sleep(infrastructureRetryMs(infrastructureRetries));
+      setState('running');
       continue;
     }
     if (attemptNo < input.maxAttempts) {

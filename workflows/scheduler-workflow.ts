@@ -5,11 +5,11 @@
  * Continue-as-new keeps the history small and the pending children under the server's limit.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { log, makeContinueAsNewFunc, ParentClosePolicy, proxyActivities, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, makeContinueAsNewFunc, ParentClosePolicy, proxyActivities, sleep, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { temporalPriority } from './priority';
 import { recordRun, recordSearchAttributes } from './record-run';
 import { roleMemo } from './registry';
-import { SCHEDULER_TASK_TIMEOUT, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
+import { ACTIVITY_HEARTBEAT_TIMEOUT, QUERY_ERROR_TYPE, SCHEDULER_TASK_TIMEOUT, type FindRecordsResult, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
 
 /** Children started per workflow run before continuing as new (server limit: 2000 pending). */
 const CHILDREN_PER_RUN = 1500;
@@ -29,15 +29,43 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
   stats.runs++;
   const { pttFindRecords } = proxyActivities<TriggerActivityFns>({
     startToCloseTimeout: '10 minutes',
-    retry: { maximumAttempts: input.maxAttempts, initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
+    // Infrastructure errors (a dead worker, a dropped connection, a restarting database) are
+    // retried from the same cursor for up to a day; the query's own errors are counted below.
+    scheduleToCloseTimeout: '1 day',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [QUERY_ERROR_TYPE] },
     ...(input.priority !== undefined ? { priority: temporalPriority(input.priority) } : {}),
   });
+  let queryFailures = 0;
+  /** The next page, retrying the query's own errors up to `maxSchedulerAttempts` (AshOban's meaning). */
+  const nextPage = async (cursor: unknown): Promise<FindRecordsResult> => {
+    for (;;) {
+      try {
+        return await pttFindRecords({ triggerId: input.triggerId, tenant, cursor, now, alreadyRead: stats.read });
+      } catch (err) {
+        const cause = err instanceof ActivityFailure ? err.cause : undefined;
+        const queryError = cause instanceof ApplicationFailure && cause.type === QUERY_ERROR_TYPE;
+        if (queryError && ++queryFailures < input.maxAttempts) {
+          log.warn(`${input.triggerId}: record query failed (attempt ${queryFailures}/${input.maxAttempts}): ${cause.message}`);
+          await sleep(Math.min(60_000, 1000 * 2 ** (queryFailures - 1)));
+          continue;
+        }
+        const why = cause?.message ?? (err as Error).message;
+        throw ApplicationFailure.create({
+          type: 'TriggerTickFailed',
+          nonRetryable: true,
+          message: `${input.triggerId}: the record query failed on page ${stats.pages + 1} (after ${stats.read} records, ${stats.started} runs started) after ${queryError ? queryFailures : 'retrying'} attempt(s): ${why}`,
+          cause: err as Error,
+        });
+      }
+    }
+  };
   const childrenPerRun = Math.min(input.childrenPerRun ?? CHILDREN_PER_RUN, CHILDREN_PER_RUN);
   let cursor: unknown = input.cursor ?? null;
   let startedThisRun = 0;
 
   for (;;) {
-    const page = await pttFindRecords({ triggerId: input.triggerId, tenant, cursor, now, alreadyRead: stats.read });
+    const page = await nextPage(cursor);
     if (page.inactive) {
       log.info(`${page.inactive}: the scheduler starts no runs`);
       // Paused before this tick started anything: the tick is cancelled (AshOban's {:cancel, state}).

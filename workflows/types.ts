@@ -65,7 +65,7 @@ export type AttemptOutcome =
   | { status: 'snooze'; seconds: number }
   | { status: 'cancel'; reason: string }
   | { status: 'no-longer-applies'; reason: string }
-  | { status: 'error'; error: SerializedErrorData; backoffSeconds: number };
+  | { status: 'error'; error: SerializedErrorData; backoffSeconds: number; infrastructure?: true };
 
 export interface SchedulerInput {
   owner: string;
@@ -197,7 +197,20 @@ export interface TriggerActivityFns {
   pttRunScheduledAction(input: RunScheduledActionInput): Promise<AttemptOutcome>;
   /** The trigger's `backoff` function, for an attempt that did not return (run as a local activity). */
   pttBackoff(input: BackoffInput): Promise<number>;
+  /** Whether the calling run's action (or onError) committed: asked after a last attempt that never returned. */
+  pttCommitted(input: { kind: 'action' | 'onError' }): Promise<boolean>;
 }
+
+/**
+ * Heartbeat timeout of every activity of this library. Activities heartbeat every 5 s and the
+ * worker sends a heartbeat at least every 10 s (createTriggerWorker sets
+ * `maxHeartbeatThrottleInterval`), so a loaded machine has 50 s of slack before a live activity
+ * is taken for dead; a crashed worker is noticed within this time.
+ */
+export const ACTIVITY_HEARTBEAT_TIMEOUT = '1 minute';
+
+/** `ApplicationFailure.type` of a scheduler query that failed on its own (not the infrastructure). */
+export const QUERY_ERROR_TYPE = 'TriggerQueryError';
 
 /** Failure types of runs that end failed (`ApplicationFailure.type`). */
 export const FAILURE_TYPE = { failure: 'TriggerRunFailed', discard: 'TriggerRunDiscarded', cancelled: 'TriggerRunCancelled' } as const;

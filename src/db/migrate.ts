@@ -9,7 +9,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { MigrationError } from '../errors';
+import { redactText } from '../redact';
+import { MigrationError, TriggerError } from '../errors';
 
 /** The advisory lock key Prisma's schema engine takes around migrations. */
 const PRISMA_MIGRATE_LOCK = 72707369;
@@ -77,7 +78,12 @@ export async function migrate(
   const log = options.log ?? (() => {});
   const migrations = readMigrations(migrationsDir);
   const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (err) {
+    const u = safeUrl(databaseUrl);
+    throw new TriggerError('DATABASE_UNAVAILABLE', `Cannot reach the database at ${u} to migrate it: ${redactText(err instanceof Error ? err.message : String(err))}. Start it, or check DATABASE_URL.`, { cause: err });
+  }
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK]);
     try {
@@ -130,4 +136,14 @@ async function applyOne(client: Client, m: MigrationFile): Promise<void> {
     throw new MigrationError('MIGRATION_FAILED', m.name, `Migration ${m.name} failed: ${message}`, { cause: err });
   }
   await client.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
+}
+
+/** `host:port/database` of a URL, without credentials. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'the given DATABASE_URL';
+  }
 }

@@ -59,6 +59,8 @@ export interface App {
   resources: Resource[];
   triggers: Trigger[];
   scheduledActions: ScheduledAction[];
+  /** Where actions write their commit markers, or false (see src/prisma/commit-markers.ts). */
+  commitMarkers: { table: string; schema?: string } | false;
   /** By workflow type (per-record, scheduler or scheduled action). */
   byWorkflowType: Map<string, { role: 'record' | 'scheduler'; trigger: Trigger } | { role: 'scheduled-action'; action: ScheduledAction }>;
   trigger(id: string): Trigger;
@@ -201,7 +203,7 @@ const ROLE_LABEL = { record: 'per-record workflowType', scheduler: 'schedulerWor
  * Defines the application: its owner name (tag of its schedules and runs) and its resources.
  * Cross-checks stable names (unique across triggers, schedulers and scheduled actions).
  */
-export function defineApp(definition: { name: string; resources: Resource[] }): App {
+export function defineApp(definition: { name: string; resources: Resource[]; commitMarkers?: false | { table?: string; schema?: string } }): App {
   const parsed = appSchema.safeParse(definition);
   if (!parsed.success) throw formatIssues('app', parsed.error, () => Object.keys(appSchema.shape));
   const resources = definition.resources;
@@ -233,6 +235,7 @@ export function defineApp(definition: { name: string; resources: Resource[] }): 
   const actionById = new Map(scheduledActions.map((a) => [a.id, a]));
   return {
     name: parsed.data.name,
+    commitMarkers: parsed.data.commitMarkers === false ? false : { table: 'ptt_run_commit', ...parsed.data.commitMarkers },
     resources,
     triggers,
     scheduledActions,

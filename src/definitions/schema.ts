@@ -160,6 +160,11 @@ export const appSchema = z
     /** Owner tag of this app's schedules and runs (search attribute `TriggerOwner`). */
     name: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'),
     resources: z.array(z.custom<{ model: string }>((v) => typeof v === 'object' && v !== null, { message: 'expected a resource from defineResource()' })),
+    /**
+     * Commit markers (effectively-once actions): the table the action's transaction writes a marker
+     * row to, `{ table, schema }`, or `false` for none. Default `{ table: 'ptt_run_commit' }`.
+     */
+    commitMarkers: z.union([z.literal(false), z.object({ table: z.string().min(1).default('ptt_run_commit'), schema: z.string().min(1).optional() }).strict()]).optional(),
   })
   .strict();
 

@@ -62,6 +62,8 @@ export interface TemporalStack {
   readyMs: number;
   /** The PostgreSQL databases in use, when history lives in PostgreSQL (kept by `stop()`). */
   postgresDatabases?: { database: string; visibilityDatabase: string };
+  /** Process group ids of the server (first) and UI (fault tests kill them). Empty when reused. */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -90,7 +92,7 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
       const started = Date.now();
       await prepareNamespace(address, namespace, timeoutMs);
       log(`[temporal] reusing the Temporal server already listening on ${address}`);
-      return { address, namespace, mode: 'existing', readyMs: Date.now() - started, stop: async () => {} };
+      return { address, namespace, mode: 'existing', readyMs: Date.now() - started, pids: [], stop: async () => {} };
     }
     throw new DevStackError(
       'PORT_IN_USE',
@@ -127,7 +129,7 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
     const uiUrl = withUi ? `http://127.0.0.1:${uiPort}` : undefined;
     if (uiUrl) await waitHttp(uiUrl, processes, timeoutMs);
     const postgresDatabases = postgres && { database: postgres.database, visibilityDatabase: postgres.visibilityDatabase };
-    return { address, namespace, uiUrl, mode: binaries.kind, readyMs: Date.now() - started, postgresDatabases, stop };
+    return { address, namespace, uiUrl, mode: binaries.kind, readyMs: Date.now() - started, postgresDatabases, pids: processes.map((p) => p.pid), stop };
   } catch (err) {
     await stop();
     throw err;

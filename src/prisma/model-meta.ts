@@ -2,9 +2,12 @@
  * What the library reads of the application's PrismaClient: the runtime data model (model and
  * field names and kinds) for boot-time checks, and the SQL for `FOR UPDATE` locks.
  */
-import type { Resource, Trigger } from '../definitions/define';
 import { didYouMean } from '../definitions/did-you-mean';
-import { DefinitionError } from '../errors';
+import type { App, Resource, Trigger } from '../definitions/define';
+import { DefinitionError, TriggerError } from '../errors';
+import { redactText } from '../redact';
+import { probeCommitMarkers } from './commit-markers';
+import { isInfrastructureError, sqlState, unreachableAddress } from './db-errors';
 import { orderFor } from './keyset';
 
 export interface RuntimeField {
@@ -23,6 +26,7 @@ export interface RuntimeModel {
 export type AnyPrismaClient = Record<string, any> & {
   $transaction: (...args: any[]) => Promise<any>;
   $queryRawUnsafe: (sql: string, ...values: unknown[]) => Promise<unknown>;
+  $executeRawUnsafe: (sql: string, ...values: unknown[]) => Promise<unknown>;
 };
 
 export function runtimeModels(prisma: AnyPrismaClient): Record<string, RuntimeModel> | undefined {
@@ -89,11 +93,18 @@ function checkWhereKeys(path: string, where: unknown, fields: Map<string, Runtim
 }
 
 /**
- * Boot-time checks of the definitions against the app's PrismaClient: the model and its delegate
- * exist, primary key, `where` and `sort` fields exist (sort fields must be orderable scalars), and
- * (when any trigger locks) the table and key columns answer a probe query.
+ * Boot-time checks of the definitions against the app's PrismaClient: the database answers
+ * (`DATABASE_UNAVAILABLE` naming the host, never credentials), the model and its delegate exist,
+ * primary key, `where` and `sort` fields exist (sort fields must be orderable scalars), and the
+ * tables the library queries itself (each locking resource's, the commit markers') exist
+ * (`SCHEMA_MISSING`: run the migrations).
  */
-export async function verifyAgainstPrisma(prisma: AnyPrismaClient, resources: readonly Resource[]): Promise<void> {
+export async function verifyAgainstPrisma(prisma: AnyPrismaClient, resources: readonly Resource[], app?: App): Promise<void> {
+  try {
+    await prisma.$queryRawUnsafe('SELECT 1');
+  } catch (err) {
+    throw databaseUnavailable(err, 'boot');
+  }
   const models = runtimeModels(prisma);
   for (const r of resources) {
     if (typeof prisma[r.delegate]?.findMany !== 'function') {
@@ -115,14 +126,48 @@ export async function verifyAgainstPrisma(prisma: AnyPrismaClient, resources: re
       try {
         await prisma.$queryRawUnsafe(sql);
       } catch (err) {
+        if (isInfrastructureError(err)) throw databaseUnavailable(err, 'boot');
+        const table = r.table ?? model?.dbName ?? r.model;
+        if (sqlState(err) === '42P01') {
+          throw new TriggerError(
+            'SCHEMA_MISSING',
+            `The table of ${r.model} ("${table}") does not exist in the database: run your migrations (\`prisma migrate deploy\`, or \`npm run db:migrate\` here). ` +
+              `If the model is @@map-ped to another table, set \`table\` on the resource.`,
+          );
+        }
         throw new DefinitionError(
           `${r.model}.table`,
-          `the lock query for ${r.model} failed (${err instanceof Error ? err.message.split('\n').pop() : String(err)}). ` +
+          `the lock query for ${r.model} failed (${redactText(err instanceof Error ? (err.message.split('\n').pop() ?? '') : String(err))}). ` +
             `If the model or its key fields are @map/@@map-ped, set \`table\` / \`columns\` on the resource (or lockForUpdate: false).`,
         );
       }
     }
   }
+  if (app) {
+    try {
+      await probeCommitMarkers(prisma, app);
+    } catch (err) {
+      if (isInfrastructureError(err)) throw databaseUnavailable(err, 'boot');
+      const where = app.commitMarkers ? app.commitMarkers.table : '';
+      throw new TriggerError(
+        'SCHEMA_MISSING',
+        `The commit-marker table "${where}" does not exist in the database (${redactText(err instanceof Error ? (err.message.split('\n').pop() ?? '') : String(err))}). ` +
+          `Add the PttRunCommit model from the README ("Commit markers") to your schema.prisma and run \`prisma migrate dev\` (then deploy the migration), ` +
+          `or turn markers off with defineApp({ commitMarkers: false }) and accept that an action may run twice after a crash.`,
+      );
+    }
+  }
+}
+
+/** `DATABASE_UNAVAILABLE` naming where the database was looked for (never credentials) and the cause. */
+export function databaseUnavailable(err: unknown, when: string): TriggerError {
+  const where = unreachableAddress(err);
+  const why = redactText(err instanceof Error ? (err.message.split('\n').filter(Boolean).pop() ?? err.message) : String(err));
+  return new TriggerError(
+    'DATABASE_UNAVAILABLE',
+    `Cannot reach the database${where ? ` at ${where}` : ''} (${when}): ${why}. Start it, or check the URL the PrismaClient was given (DATABASE_URL).`,
+    { cause: err },
+  );
 }
 
 function verifyTrigger(t: Trigger, fields: Map<string, RuntimeField>): void {

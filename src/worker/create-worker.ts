@@ -7,6 +7,8 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createTriggerActivities } from '../../activities';
 import { nextRun, type App } from '../definitions/define';
 import { TriggerError } from '../errors';
+import { pruneCommitMarkers } from '../prisma/commit-markers';
+import { redactText } from '../redact';
 import { verifyAgainstPrisma, type AnyPrismaClient } from '../prisma/model-meta';
 import { parseOptions, workerOptionsSchema } from '../runtime/options-schema';
 import { describeOverride, syncSchedules, type SyncReport } from '../schedules/sync-schedules';
@@ -103,9 +105,10 @@ export async function bootTriggers(options: BootOptions): Promise<BootReport> {
   const { app, client } = options;
   const namespace = options.namespace ?? client.options.namespace;
   const warn = options.warn ?? ((m: string) => console.warn(`[prisma-temporal-triggers] ${m}`));
+  await probeTemporal(client, namespace);
   const warnings = nameWarnings(app);
   warnings.forEach(warn);
-  await verifyAgainstPrisma(options.prisma as AnyPrismaClient, app.resources);
+  await verifyAgainstPrisma(options.prisma as AnyPrismaClient, app.resources, app);
   if (options.registerSearchAttributes ?? true) await ensureSearchAttributes(client, namespace);
   const schedules = (options.registerSchedules ?? true) ? await syncSchedules(client, app) : undefined;
   for (const o of schedules?.operatorOverrides ?? []) {
@@ -118,6 +121,36 @@ export async function bootTriggers(options: BootOptions): Promise<BootReport> {
     ...app.scheduledActions.filter((a) => a.state === 'active').map((a) => ({ id: a.id, cron: a.cron, next: nextRun(a.cron, a.timezone) })),
   ];
   return { schedules, warnings, nextRuns };
+}
+
+/** Prunes old commit markers now and every hour while the workers run; returns the stop function. */
+function pruneWhileRunning(app: App, prisma: AnyPrismaClient, warn: (m: string) => void): () => void {
+  if (!app.commitMarkers) return () => {};
+  const prune = (): void => {
+    pruneCommitMarkers(prisma, app).catch((err: unknown) => warn(`pruning old commit markers failed: ${redactText(err instanceof Error ? err.message : String(err))}`));
+  };
+  prune();
+  const timer = setInterval(prune, 60 * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Fails fast, naming the address, when Temporal does not answer (instead of the SDK's raw
+ * "14 UNAVAILABLE" after half a minute of retries).
+ */
+export async function probeTemporal(client: Client, namespace: string, timeoutMs = 5000): Promise<void> {
+  const address = (client.connection as { options?: { address?: string } }).options?.address ?? 'the configured address';
+  try {
+    await client.connection.withDeadline(Date.now() + timeoutMs, () => client.connection.workflowService.getSystemInfo({}));
+  } catch (err) {
+    throw new TriggerError(
+      'TEMPORAL_UNAVAILABLE',
+      `Cannot reach Temporal at ${address} (namespace ${namespace}) within ${timeoutMs / 1000} s: ${redactText(err instanceof Error ? err.message : String(err))}. ` +
+        'Start one (`npm start` in this project, `temporal server start-dev`, or `docker compose up -d`), or connect the client to the right address (TEMPORAL_ADDRESS).',
+      { cause: err },
+    );
+  }
 }
 
 export async function createTriggerWorker(options: TriggerWorkerOptions): Promise<TriggerWorker> {
@@ -138,6 +171,7 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
     }
   }
   const { schedules, warnings, nextRuns } = await bootTriggers(options);
+  const warn = options.warn ?? ((m: string) => console.warn(`[prisma-temporal-triggers] ${m}`));
 
   const workflowBundle = options.workflowBundle ? loadPrebuiltBundle(app, options.workflowBundle) : await workflowBundleFor(app);
   const activities = createTriggerActivities({ app, prisma });
@@ -146,6 +180,9 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
       Worker.create({
         // A deploy's graceful shutdown lets running actions finish instead of failing their attempt.
         shutdownGraceTime: '30 seconds',
+        // Heartbeats reach the server at least every 10 s (the SDK's default throttle is up to 60 s),
+        // well inside the 1-minute heartbeat timeout even on a loaded machine.
+        maxHeartbeatThrottleInterval: '10 seconds',
         ...options.workerOptions,
         connection: options.connection,
         namespace,
@@ -162,16 +199,23 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
     warnings,
     nextRuns,
     async run() {
-      await Promise.all(workers.map((w) => w.run()));
+      const stopPruning = pruneWhileRunning(app, prisma, warn);
+      try {
+        await Promise.all(workers.map((w) => w.run()));
+      } finally {
+        stopPruning();
+      }
     },
     async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
       const work = typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise;
+      const stopPruning = pruneWhileRunning(app, prisma, warn);
       const running = Promise.all(workers.map((w) => w.run()));
       try {
         return await work;
       } finally {
         for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
         await running;
+        stopPruning();
       }
     },
     shutdown() {

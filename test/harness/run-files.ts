@@ -52,6 +52,8 @@ export interface RunFilesOptions {
   leakGraceMs?: number;
   /** Every this many ms, log the files still running. Default 60 s. */
   progressEveryMs?: number;
+  /** Strings no file may print (planted secrets): a file whose output holds one fails. */
+  forbidden?: string[];
 }
 
 export const TOKEN_VAR = 'PTT_TEST_FILE_TOKEN';
@@ -174,6 +176,9 @@ function runOne(file: string, opts: RunFilesOptions, register: (abort: () => voi
         if (left.length) problems.push(`${rel} left ${left.length} process(es) running after it ended: ${left.map((p) => `${p.pid} ${p.command.slice(0, 120)}`).join('; ')}`);
         if (!timedOut && !aborted && exitCode !== 0 && summary.failed === 0) problems.push(`${rel} exited with ${signal ?? `code ${exitCode}`} without a failing test`);
         if (!timedOut && !aborted && !summary.found) problems.push(`${rel} printed no test summary`);
+        for (const secret of opts.forbidden ?? []) {
+          if (output.includes(secret)) problems.push(`${rel} printed a planted secret (a password from a database URL) ${output.split(secret).length - 1} time(s): some error or log line does not redact it`);
+        }
         // A killed file: its finished tests are not summarised by node, so the file counts as one failure.
         const failed = summary.failed + (problems.length && summary.failed === 0 ? 1 : 0);
         resolve({

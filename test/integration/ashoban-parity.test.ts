@@ -234,6 +234,11 @@ test("AshOban: a paused trigger's scheduler is run and cancels; a failing schedu
   const broken = await engine.triggers.scheduleAndRunTriggers([Ticket, 'brokenWhere'], { drain: true });
   assert.equal(broken.failure, 1);
   assert.equal(broken.byKind.scheduler.failure, 1);
+  // the failed tick says which trigger, which page and why
+  await assert.rejects((await engine.triggers.schedule('Ticket.brokenWhere')).result(), (err: unknown) => {
+    assert.match(String((err as { cause?: Error }).cause?.message), /^Ticket\.brokenWhere: the record query failed on page 1 \(after 0 records, 0 runs started\) after 1 attempt\(s\): where exploded$/);
+    return true;
+  });
 });
 
 test('triggerOnce: a cancelled run (record did not match yet) leaves the record free; a completed one does not', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { bootTriggers, createTriggerWorker, defineApp, defineResource, DefinitionError, searchAttributes, TriggerError, type App } from '../../src';
+import { bootTriggers, createTriggerWorker, defineApp, defineResource, searchAttributes, TriggerError, type App } from '../../src';
 import { eventually } from '../helpers/eventually';
 import { testContext, uniqueName, uniqueResource } from '../helpers/engine';
 
@@ -156,13 +156,13 @@ test('boot checks the definitions against the PrismaClient: unknown model, where
   const bootErr = async (app: App, pattern: RegExp) =>
     assert.rejects(
       bootTriggers({ client: ctx.env.client, app, prisma: ctx.prisma, registerSchedules: false, warn: () => {} }),
-      (err: unknown) => err instanceof DefinitionError && pattern.test(err.message),
+      (err: unknown) => err instanceof TriggerError && pattern.test(err.message),
     );
   await bootErr(mk({ model: 'Tiket', triggers: { t: { action: { delete: true } } } }), /no model "Tiket".*did you mean "Ticket"/);
   await bootErr(mk({ model: 'Ticket', triggers: { t: { where: { stauts: 'open' }, action: { delete: true } } } }), /Ticket\.t\.where\.stauts: unknown field "stauts" \(did you mean "status"\?\)/);
   await bootErr(mk({ model: 'Ticket', triggers: { t: { sort: { prio: 'asc' }, action: { delete: true } } } }), /Ticket\.t\.sort\.prio: unknown field \(did you mean "priority"\?\)/);
   await bootErr(mk({ model: 'Ticket', triggers: { t: { sort: { status: 'asc' }, action: { delete: true } } } }), /cannot page by a enum/);
-  await bootErr(mk({ model: 'Ticket', table: 'Nope', triggers: { t: { action: { delete: true } } } }), /Ticket\.table: the lock query/);
+  await bootErr(mk({ model: 'Ticket', table: 'Nope', triggers: { t: { action: { delete: true } } } }), /The table of Ticket \("Nope"\) does not exist in the database: run your migrations/);
 });
 
 test('boot warns for each trigger and scheduled action without explicit stable names', async () => {

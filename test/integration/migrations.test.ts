@@ -43,11 +43,13 @@ test('applying the project migrations twice changes nothing, and rows match what
   const url = await emptyDatabase('twice');
   const dir = path.resolve(__dirname, '../../prisma/migrations');
   const first = await migrate(url, dir);
-  assert.deepEqual(first.applied, ['20261128000000_init']);
+  const all = fs.readdirSync(dir).filter((d) => fs.statSync(path.join(dir, d)).isDirectory()).sort();
+  assert.deepEqual(all, ['20261128000000_init', '20261202000000_ptt_run_commit']);
+  assert.deepEqual(first.applied, all);
   const rowsBefore = await query<Record<string, unknown>>(url, 'SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
   const second = await migrate(url, dir);
   assert.deepEqual(second.applied, []);
-  assert.deepEqual(second.alreadyApplied, ['20261128000000_init']);
+  assert.deepEqual(second.alreadyApplied, all);
   const rowsAfter = await query<Record<string, unknown>>(url, 'SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
   assert.deepEqual(rowsAfter, rowsBefore);
 

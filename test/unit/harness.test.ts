@@ -85,3 +85,21 @@ test('.ci/run steps: one past its limit is stopped with everything it started (d
   const ok = spawnSync(process.execPath, [script, '60', 'quick step', '--', 'bash', '-c', 'exit 3'], { encoding: 'utf8' });
   assert.equal(ok.status, 3, 'a step within its limit keeps its own exit code');
 });
+
+test('a file that prints a planted secret fails, naming the leak', async () => {
+  const log: string[] = [];
+  const { done } = runTestFiles({
+    files: [fixture('prints-secret'), fixture('passes')],
+    concurrency: 2,
+    deadlineMs: () => 60_000,
+    cwd: root,
+    env: { ...process.env, PTT_FIXTURE_SECRET: 'pttPlantedFixture42' },
+    log: (l) => log.push(l),
+    forbidden: ['pttPlantedFixture42'],
+  });
+  const results = new Map((await done).map((r) => [path.basename(r.file), r]));
+  const leak = results.get('prints-secret.fixture.ts')!;
+  assert.equal(leak.failed, 1);
+  assert.match(leak.problems.join('\n'), /printed a planted secret .* 1 time\(s\)/);
+  assert.deepEqual([results.get('passes.fixture.ts')!.failed, results.get('passes.fixture.ts')!.problems], [0, []]);
+});

@@ -1,0 +1,55 @@
+/**
+ * The app the fault cases run (in the test process, to start runs, and in worker processes they
+ * kill). Every record's action adds 1 to `attempts` and sets `processed`, and its `where` does not
+ * look at the status: a second commit for a record shows as `attempts = 2` (a duplicate), a record
+ * never committed as `attempts = 0` (lost).
+ */
+import { defineApp, defineResource, type App } from '../../src';
+
+export interface FaultAppOptions {
+  /** Hold the transaction (and row lock) this long in each action, so a kill lands mid-action. */
+  holdMs?: number;
+  /** Attempt time limit (a lost attempt is noticed at this time); 'infinity': by heartbeat only. */
+  timeout?: number | 'infinity';
+  maxAttempts?: number;
+  /** Records per scheduler page. */
+  pageSize?: number;
+  /** Each record's first call snoozes this many seconds (a durable timer) before it commits. */
+  snoozeFirstSeconds?: number;
+}
+
+const snoozed = new Set<string>();
+
+export function makeFaultApp(tag: string, o: FaultAppOptions = {}): App {
+  return defineApp({
+    name: tag,
+    resources: [
+      defineResource<{ id: number; subject: string }>({
+        model: 'Ticket',
+        triggers: {
+          work: {
+            where: { subject: { startsWith: `${tag} ` } },
+            schedulerCron: false,
+            queue: `${tag}-q`,
+            workflowType: `${tag}.work`,
+            schedulerWorkflowType: `${tag}.work.scheduler`,
+            maxAttempts: o.maxAttempts ?? 20,
+            maxSchedulerAttempts: 1,
+            backoff: 1,
+            timeout: o.timeout ?? 5000,
+            streamBatchSize: o.pageSize ?? 50,
+            readMetadata: (t) => (t.subject.endsWith(' poison') ? { blob: 'x'.repeat(2_000_000) } : undefined),
+            action: async (t, { tx, snooze, workflowId }) => {
+              if (o.snoozeFirstSeconds && !snoozed.has(workflowId)) {
+                snoozed.add(workflowId);
+                snooze(o.snoozeFirstSeconds);
+              }
+              await tx.ticket.update({ where: { id: t.id }, data: { attempts: { increment: 1 }, status: 'processed' } });
+              if (o.holdMs) await new Promise((r) => setTimeout(r, o.holdMs));
+            },
+          },
+        },
+      }),
+    ],
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * A trigger worker in a process of its own, for fault cases that kill it. Configured by env:
+ * PTT_FAULT_APP (JSON: `{ tag, ...FaultAppOptions }`), DATABASE_URL, TEMPORAL_ADDRESS,
+ * PTT_FAULT_HOOK (`pause-after-commit`: print `COMMITTED <workflow id>` and hang there;
+ * `announce-query`: print `QUERY <records read>` at each scheduler query, then hold it 3 s),
+ * PTT_FAULT_POOL (connections), PTT_FAULT_CONCURRENCY (activities at once), PTT_FAULT_BUNDLE (a prebuilt workflow bundle). Prints `READY` once polling; SIGTERM shuts it down gracefully.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { activityInfo } from '@temporalio/activity';
+import { NativeConnection, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type Next } from '@temporalio/worker';
+import { createPrismaClient } from '../../example/prisma-client';
+import { testHooks } from '../../activities/test-hooks';
+import { createTriggerWorker } from '../../src';
+import { makeFaultApp, type FaultAppOptions } from './app';
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+class AnnounceQueries implements ActivityInboundCallsInterceptor {
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    if (activityInfo().activityType === 'pttFindRecords') {
+      say(`QUERY ${(input.args[0] as { alreadyRead: number }).alreadyRead}`);
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+    return next(input);
+  }
+}
+
+async function main(): Promise<void> {
+  const { tag, ...options } = JSON.parse(process.env.PTT_FAULT_APP ?? '{}') as { tag: string } & FaultAppOptions;
+  const app = makeFaultApp(tag, options);
+  const prisma = createPrismaClient(process.env.DATABASE_URL!, { max: Number(process.env.PTT_FAULT_POOL ?? 10) });
+  const address = process.env.TEMPORAL_ADDRESS!;
+  const hook = process.env.PTT_FAULT_HOOK;
+  if (hook === 'pause-after-commit') {
+    testHooks.afterCommit = async (workflowId) => {
+      say(`COMMITTED ${workflowId}`);
+      await new Promise(() => {});
+    };
+  }
+  const worker = await createTriggerWorker({
+    connection: await NativeConnection.connect({ address }),
+    client: new Client({ connection: await Connection.connect({ address }) }),
+    app,
+    prisma,
+    registerSchedules: false,
+    warn: () => {},
+    ...(process.env.PTT_FAULT_BUNDLE ? { workflowBundle: { codePath: process.env.PTT_FAULT_BUNDLE } } : {}),
+    workerOptions: {
+      ...(hook === 'announce-query' ? { interceptors: { activity: [() => ({ inbound: new AnnounceQueries() })] } } : {}),
+      ...(process.env.PTT_FAULT_CONCURRENCY ? { maxConcurrentActivityTaskExecutions: Number(process.env.PTT_FAULT_CONCURRENCY) } : {}),
+    },
+  });
+  const running = worker.run();
+  say('READY');
+  await running;
+  await prisma.$disconnect();
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
