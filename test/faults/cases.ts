@@ -14,7 +14,7 @@ import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from
 import { createPrismaClient, type PrismaClient } from '../../example/prisma-client';
 import { createTriggerClient, createTriggerWorker, type RecordRunResult, type SchedulerResult, type TriggerWorker } from '../../src';
 import { migrate } from '../../src/db/migrate';
-import { freePortBlock } from '../../src/devstack/ports';
+import { freePortBlock, isPortFree } from '../../src/devstack/ports';
 import { startTemporalStack } from '../../src/devstack/temporal-server';
 import { eventually } from '../helpers/eventually';
 import { startPrivatePostgres } from '../helpers/private-postgres';
@@ -64,18 +64,21 @@ function killMidAction(kills: number, n: number): FaultCase {
       const stats = (await scheduler.result()) as SchedulerResult;
       let lastFault = Date.now();
       const committed = () => f.prisma.ticket.count({ where: { subject: { startsWith: `${tag} ` }, attempts: { gt: 0 } } });
+      // Spread the kills over the work: one each time another n/(kills+1) records committed, each
+      // landing while the worker holds 5 actions open.
+      let done = 0;
       for (let i = 0; i < kills; i++) {
-        // some progress since the last kill, then kill the worker in the middle of its actions
-        const before = await committed();
-        await eventually('progress before the next kill', async () => (await committed()) > before + 2);
+        const target = Math.round(((i + 1) * n) / (kills + 1));
+        await eventually('progress before the next kill', async () => (await committed()) >= target);
         await worker.kill9();
+        done++;
         lastFault = Date.now();
         worker = await spawnWorker(f, tag, opts, { concurrency: 5 });
       }
       await allCommitted(f.prisma, tag, n);
       await runsClosed(f.env.client, scheduler.workflowId, stats.started);
       await worker.stop();
-      return figures(f, name, tag, kills, lastFault);
+      return figures(f, name, tag, done, lastFault);
     },
   };
 }
@@ -276,6 +279,8 @@ function temporalRestarts(n: number): FaultCase {
         if (how === 'SIGKILL') for (const pid of stack.pids) process.kill(-pid, 'SIGKILL');
         await stack.stop();
         lastFault = Date.now();
+        // a killed server's sockets go once the process is reaped
+        await eventually('the killed server to release its port', () => isPortFree(port));
       }
       const stack = await startTemporalStack({ port, ui: false, persistent: true, dataDir });
       const connection = await Connection.connect({ address: stack.address });
