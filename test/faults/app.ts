@@ -38,7 +38,7 @@ export function makeFaultApp(tag: string, o: FaultAppOptions = {}): App {
             backoff: 1,
             timeout: o.timeout ?? 5000,
             streamBatchSize: o.pageSize ?? 50,
-            readMetadata: (t) => (t.subject.endsWith(' poison') ? { blob: 'x'.repeat(2_000_000) } : undefined),
+            readMetadata: (t) => (t.subject.endsWith(' poison') ? { blob: 'x'.repeat(3_000_000) } : undefined),
             action: async (t, { tx, snooze, workflowId }) => {
               if (o.snoozeFirstSeconds && !snoozed.has(workflowId)) {
                 snoozed.add(workflowId);

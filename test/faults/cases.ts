@@ -227,7 +227,7 @@ function twoWorkersUnderLoad(n: number): FaultCase {
 }
 
 function poisonRecord(): FaultCase {
-  const name = 'a poison record (readMetadata of 2 MB) among 100';
+  const name = 'a poison record (readMetadata of 3 MB, over the 2 MiB payload limit) among 100';
   return {
     name,
     fast: true,
@@ -321,5 +321,5 @@ export function faultCases(scale: 'test' | 'full'): FaultCase[] {
 export function formatFigures(rows: Figures[]): string {
   const head = ['case', 'records', 'faults', 'lost', 'duplicated', 'recover (s)', 'note'];
   const lines = rows.map((r) => [r.case, String(r.records), String(r.faults), String(r.lost), String(r.duplicated), String(r.recoverSeconds), r.note ?? '']);
-  return [head, ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return [head, head.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }

@@ -68,7 +68,7 @@ const Ticket = uniqueResource(tag, {
       where: { status: 'open', subject: { startsWith: 'poison' } },
       schedulerCron: false,
       readMetadata: (t: { subject: string }) =>
-        t.subject === 'poison big' ? { blob: 'x'.repeat(2_000_000) } : t.subject.startsWith('poison fat') ? { blob: 'y'.repeat(60_000) } : { ok: true },
+        t.subject === 'poison big' ? { blob: 'x'.repeat(3_000_000) } : t.subject.startsWith('poison fat') ? { blob: 'y'.repeat(60_000) } : { ok: true },
       action: { update: { status: 'processed' } },
     },
     paused: {
@@ -169,7 +169,7 @@ test('a record whose readMetadata is over the run data limit fails alone, naming
   const failed = ctx.env.client.workflow.getHandle(recordWorkflowId(`${tag}.Ticket.poison`, null, String(big.id)));
   await assert.rejects(failed.result(), (err: unknown) => {
     const message = String((err as { cause?: Error }).cause?.message);
-    assert.match(message, new RegExp(`the run data of record ${big.id} \\(readMetadata and extraArgs\\) is 1954 KiB; a run carries at most 64 KiB`));
+    assert.match(message, new RegExp(`the run data of record ${big.id} \\(readMetadata and extraArgs\\) is 2930 KiB; a run carries at most 64 KiB`));
     return true;
   });
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: big.id } })).status, 'open');
