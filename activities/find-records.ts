@@ -1,24 +1,28 @@
 /** Scheduler activity: one keyset page of the records matching a trigger. */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { App, Trigger } from '../src/definitions/define';
+import { isInfrastructureError } from '../src/prisma/db-errors';
 import { afterCursorWhere, cursorOf, orderFor, type Cursor } from '../src/prisma/keyset';
 import { nullableFields, type AnyPrismaClient } from '../src/prisma/model-meta';
+import { redactText } from '../src/redact';
+import { persistActor } from '../src/runtime/actors';
+import { effective } from '../src/runtime/effective';
 import { jsonBytes } from '../src/runtime/json-safe';
 import { recordPlan } from '../src/runtime/plan';
 import { buildRunData } from '../src/runtime/run-data';
+import { tenantRef, type Tenant } from '../src/runtime/tenants';
+import { encodeKey, recordIdOf } from '../workflows/primary-key';
+import { QUERY_ERROR_TYPE, type FindRecordsInput, type FindRecordsResult, type FoundRecord, type TenantRef } from '../workflows/types';
 import { definitionOfRun } from './definition-of-run';
 import { withHeartbeat } from './heartbeat';
-import { isInfrastructureError } from '../src/prisma/db-errors';
-import { redactText } from '../src/redact';
-import { encodeKey, recordIdOf } from '../workflows/primary-key';
-import { QUERY_ERROR_TYPE, type FindRecordsInput, type FindRecordsResult, type FoundRecord } from '../workflows/types';
+import { listTenantsOf, prepareTransaction, resolveScope } from './run-scope';
 
 export const DEFAULT_PAGE_SIZE = 500;
 /** Run data one page may return to the scheduler (Temporal refuses payloads over 2 MiB). */
 export const PAGE_LIMIT_BYTES = 1024 * 1024;
 
-export function resolveWhere(t: Trigger, now: Date, tenant: string | null): Record<string, unknown> | undefined {
-  return typeof t.where === 'function' ? t.where({ now, tenant }) : t.where;
+export function resolveWhere(t: Trigger, now: Date, tenant: Tenant | null, actor: unknown): Record<string, unknown> | undefined {
+  return typeof t.where === 'function' ? t.where({ now, tenant, actor }) : t.where;
 }
 
 /**
@@ -44,24 +48,46 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
     log.info(`${t.id} is ${t.state}: the scheduler starts no runs`);
     return { plan, records: [], cursor: input.cursor, done: true, inactive: `trigger ${t.id} is ${t.state}` };
   }
+  // A tick without a tenant queries every tenant: the first page lists them and reads the first.
+  let tenants: (TenantRef | null)[] | undefined;
+  let tenant: TenantRef | null = input.tenant === null ? null : { key: input.tenant, ...(input.tenantValue !== undefined ? { value: input.tenantValue } : {}) };
+  if (input.listTenants) {
+    tenants = t.useTenantFromRecord ? [null] : await listTenantsOf(app, t, prisma);
+    if (tenants.length === 0) return { plan, records: [], cursor: input.cursor, done: true, tenants };
+    tenant = tenants[0] ?? null;
+  }
+  const e = effective(app, t);
+  const scope = await resolveScope(app, t, { tenant: tenant?.key ?? null, ...(tenant?.value !== undefined ? { tenantValue: tenant.value } : {}), ...(input.actor !== undefined ? { actor: input.actor } : {}), ...(input.authorize !== undefined ? { authorize: input.authorize } : {}) });
+  // The runs carry the tick's actor (cron ticks: the default actor), persisted.
+  const runActor = input.actor !== undefined ? input.actor : await persistActor(e.defaultActor ?? undefined, e.actorPersister || undefined, `${t.id}.defaultActor`).catch(() => undefined);
+
   const pk = t.resource.primaryKey;
   const nullable = t.sort ? await nullableFields(prisma, t.resource) : new Set<string>();
   const order = orderFor(t.sort, pk).map((o) => ({ ...o, nullable: nullable.has(o.field) && !pk.includes(o.field) }));
   const pageSize = t.streamBatchSize ?? DEFAULT_PAGE_SIZE;
   const remaining = t.recordLimit === undefined ? Infinity : t.recordLimit - input.alreadyRead;
   const take = Math.min(pageSize, remaining);
-  if (take <= 0) return { plan, records: [], cursor: input.cursor, done: true };
+  const extra = { ...(tenants ? { tenants } : {}), ...(runActor !== undefined ? { runActor } : {}) };
+  if (take <= 0) return { plan, records: [], cursor: input.cursor, done: true, ...extra };
 
-  const where = resolveWhere(t, new Date(input.now), input.tenant);
+  const where = resolveWhere(t, new Date(input.now), scope.tenant, scope.actor);
   const conditions = [where ?? {}];
   if (input.cursor) conditions.push(afterCursorWhere(order, input.cursor as Cursor));
-  const needFullRecord = typeof t.readMetadata === 'function' || typeof t.extraArgs === 'function';
-  const rows = (await prisma[t.resource.delegate].findMany({
-    where: { AND: conditions },
-    orderBy: order.map((o) => ({ [o.field]: o.dir })),
-    take,
-    ...(needFullRecord ? {} : { select: Object.fromEntries(order.map((o) => [o.field, true])) }),
-  })) as Record<string, unknown>[];
+  const needFullRecord = typeof t.readMetadata === 'function' || typeof t.extraArgs === 'function' || t.useTenantFromRecord === true;
+  const query = (db: AnyPrismaClient) =>
+    db[t.resource.delegate].findMany({
+      where: { AND: conditions },
+      orderBy: order.map((o) => ({ [o.field]: o.dir })),
+      take,
+      ...(needFullRecord ? {} : { select: Object.fromEntries(order.map((o) => [o.field, true])) }),
+    }) as Promise<Record<string, unknown>[]>;
+  // With a prepareTransaction hook (row-level security), the page is read inside a transaction it prepared.
+  const rows = e.prepareTransaction
+    ? await prisma.$transaction(async (tx: AnyPrismaClient) => {
+        await prepareTransaction(app, t, tx, scope);
+        return query(tx);
+      })
+    : await query(prisma);
 
   // A page travels back to the scheduler in one payload: it stops early once it holds
   // PAGE_LIMIT_BYTES of run data (each record's is at most RUN_DATA_LIMIT_BYTES).
@@ -71,7 +97,17 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   for (const row of rows) {
     const key = encodeKey(row, pk);
     const rec: FoundRecord = { key, recordId: recordIdOf(key, pk) };
-    const data = buildRunData(t, row, rec.recordId);
+    let recordTenant = scope.tenant;
+    try {
+      if (t.useTenantFromRecord) {
+        const own = t.tenantFrom ? t.tenantFrom(row) : null;
+        rec.tenant = tenantRef(own, e.tenantKey, `${t.id}.tenantFrom`);
+        recordTenant = own ?? null;
+      }
+    } catch (err) {
+      rec.poison = `${t.id}.tenantFrom failed for record ${rec.recordId}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    const data = rec.poison ? { problem: rec.poison } : buildRunData(t, row, rec.recordId, { actor: scope.actor, tenant: recordTenant });
     if ('problem' in data) {
       log.error(data.problem);
       rec.poison = data.problem;
@@ -86,6 +122,6 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   }
   const truncated = records.length < rows.length;
   const done = !truncated && (rows.length < take || (t.recordLimit !== undefined && input.alreadyRead + rows.length >= t.recordLimit));
-  if (t.debug) log.debug(`${t.id}: page of ${records.length} records`, { done, truncated });
-  return { plan, records, cursor: last ? cursorOf(last, order) : input.cursor, done };
+  if (t.debug) log.debug(`${t.id}: page of ${records.length} records`, { done, truncated, tenant: tenant?.key ?? null });
+  return { plan, records, cursor: last ? cursorOf(last, order) : input.cursor, done, ...extra };
 }

@@ -5,6 +5,8 @@
 import { activityInfo } from '@temporalio/activity';
 import type { App } from '../src/definitions/define';
 import { hasCommitted } from '../src/prisma/commit-markers';
+import { definitionOfRun } from './definition-of-run';
+import { listTenantsOf, resolveScope } from './run-scope';
 import type { AnyPrismaClient } from '../src/prisma/model-meta';
 import { exponentialBackoffSeconds } from '../workflows/backoff';
 import type { TriggerActivityFns } from '../workflows/types';
@@ -24,6 +26,17 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
       const run = activityInfo().workflowExecution;
       return run ? hasCommitted(prisma, app, run.workflowId, run.runId, kind) : false;
     },
+    pttTimeout: async (input) => {
+      const entry = app.byWorkflowType.get(activityInfo().workflowType ?? '');
+      const def = entry && ('trigger' in entry ? entry.trigger : entry.action);
+      if (!def || typeof def.timeout !== 'function') return null;
+      const scope = await resolveScope(app, def, input);
+      const ms = def.timeout({ recordId: input.recordId, tenant: scope.tenant, actionArguments: input.actionArguments, extraArgs: input.extraArgs, metadata: input.metadata, attempt: input.attempt });
+      if (ms === 'infinity') return null;
+      if (typeof ms !== 'number' || !Number.isInteger(ms) || ms <= 0) throw new TypeError(`${def.id}.timeout returned ${String(ms)}: return a positive number of ms or 'infinity'`);
+      return ms;
+    },
+    pttListTenants: async () => listTenantsOf(app, definitionOfRun(app, 'scheduled-action'), prisma),
     pttBackoff: async (input) => {
       const entry = app.byWorkflowType.get(activityInfo().workflowType ?? '');
       const def = entry && ('trigger' in entry ? entry.trigger : entry.action);

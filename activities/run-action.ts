@@ -16,6 +16,8 @@ import { outcomeOfError } from './attempt-outcome';
 import { definitionOfRun } from './definition-of-run';
 import { resolveWhere } from './find-records';
 import { withHeartbeat } from './heartbeat';
+import { currentRunOf, prepareTransaction, resolveScope } from './run-scope';
+import { withCurrentRun } from '../src/runtime/run-scope';
 import { testHooks } from './test-hooks';
 
 /** Interactive transaction limit when the trigger has no `timeout` (Prisma's default is 5 s). */
@@ -65,13 +67,18 @@ export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input
   const key = decodeKey(input.key);
   const pk = t.resource.primaryKey;
   const model = runtimeModels(prisma)?.[t.resource.model];
-  const timeout = t.timeout === 'infinity' ? DEFAULT_TRANSACTION_TIMEOUT_MS : t.timeout;
+  const limit = input.timeoutMs !== undefined ? input.timeoutMs : typeof t.timeout === 'number' ? t.timeout : null;
+  const timeout = limit ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
   const runId = activityInfo().workflowExecution?.runId ?? '';
   let alreadyCommitted = false;
   try {
+    const scope = await resolveScope(app, t, input);
+    const run = currentRunOf(app, t, { trigger: t.id, workflowId: input.workflowId, attempt: input.attempt }, scope);
     await withHeartbeat(() =>
       prisma.$transaction(
         async (tx: any) => {
+          // First in the transaction, before the lock and re-read: row-level security settings.
+          await prepareTransaction(app, t, tx, scope);
           const locked = t.lockForUpdate ? ((await tx.$queryRawUnsafe(lockSql(t.resource, model), ...pk.map((f) => key[f]))) as unknown[]) : undefined;
           // An earlier attempt of this run committed but its result was lost (its worker died):
           // report that success; never run the action twice. Checked under the row lock.
@@ -80,7 +87,7 @@ export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input
             return;
           }
           if (locked?.length === 0) throw new TriggerNoLongerApplies('record no longer exists');
-          const where = resolveWhere(t, new Date(), input.tenant);
+          const where = resolveWhere(t, new Date(), scope.tenant, scope.actor);
           const record = await tx[t.resource.delegate].findFirst({ where: { AND: [key, where ?? {}] } });
           if (!record) throw new TriggerNoLongerApplies(`record no longer matches the where of ${t.id}`);
           const ctx: ActionContext = {
@@ -93,15 +100,16 @@ export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input
             lastAttempt: input.attempt >= input.maxAttempts,
             trigger: t.id,
             resource: t.resource.model,
-            tenant: input.tenant,
+            tenant: scope.tenant,
+            actor: scope.actor,
             workflowId: input.workflowId,
             snooze,
             cancel,
           };
           if (t.debug) log.debug(`Trigger ${t.id} triggered for primary key ${JSON.stringify(key)}`, { mode, attempt: input.attempt });
           if (mode === 'onError') (ctx as OnErrorContext).error = input.error ?? { name: 'Error', message: 'unknown error' };
-          if (typeof handler === 'function') await handler(record, ctx as OnErrorContext);
-          else await runDeclarative(t, tx, handler, record, ctx, key);
+          // Code the action calls (a Prisma extension, a nested runTrigger) sees the run: currentRun().
+          await withCurrentRun(run, () => (typeof handler === 'function' ? handler(record, ctx as OnErrorContext) : runDeclarative(t, tx, handler, record, ctx, key)));
           await markCommitted(tx, app, input.workflowId, runId, mode, input.attempt);
         },
         // Waiting for a pool connection is not death: the attempt may wait its whole time budget

@@ -7,26 +7,33 @@ import type { AttemptOutcome, RunScheduledActionInput } from '../workflows/types
 import { outcomeOfError } from './attempt-outcome';
 import { definitionOfRun } from './definition-of-run';
 import { withHeartbeat } from './heartbeat';
+import { currentRunOf, resolveScope } from './run-scope';
+import { withCurrentRun } from '../src/runtime/run-scope';
 
 export async function runScheduledAction(app: App, prisma: AnyPrismaClient, input: RunScheduledActionInput): Promise<AttemptOutcome> {
   const a = definitionOfRun(app, 'scheduled-action');
   if (a.state !== 'active') return { status: 'cancel', reason: `scheduled action ${a.id} is ${a.state}` };
   if (a.debug) log.debug(`Scheduled action ${a.id} triggered.`, { attempt: input.attempt });
   try {
+    const scope = await resolveScope(app, a, input);
+    const run = currentRunOf(app, a, { trigger: a.id, workflowId: input.workflowId, attempt: input.attempt }, scope);
     await withHeartbeat(async () =>
-      a.action({
+      withCurrentRun(run, () =>
+        a.action({
         prisma,
         args: { ...(a.actionInput ?? {}), ...input.actionArguments },
         attempt: input.attempt,
         maxAttempts: input.maxAttempts,
         lastAttempt: input.attempt >= input.maxAttempts,
         name: a.id,
-        tenant: input.tenant,
+        tenant: scope.tenant,
+        actor: scope.actor,
         workflowId: input.workflowId,
         scheduledAt: new Date(input.scheduledAt),
         snooze,
         cancel,
       }),
+      ),
     );
     return { status: 'success' };
   } catch (err) {

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'TEMPORAL_START_FAILED'
   | 'DATABASE_UNAVAILABLE'
   | 'SCHEMA_MISSING'
+  | 'ACTOR_LOOKUP_FAILED'
   | 'DRAIN_TOO_LARGE';
 
 /** Base class of every error thrown by this library. */

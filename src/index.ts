@@ -12,8 +12,25 @@
  */
 // Definitions
 export { defineApp, defineResource, checkCron, nextRun } from './definitions/define';
-export type { App, Resource, Trigger, ScheduledAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition, DeclarativeAction } from './definitions/define';
-export type { ActionContext, OnErrorContext, RunContext, ScheduledActionContext, SerializedError, WhereInput, BackoffFn } from './definitions/types';
+export type { App, AppDefinition, Resource, Trigger, ScheduledAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition, DeclarativeAction } from './definitions/define';
+export type {
+  ActionContext,
+  OnErrorContext,
+  RunContext,
+  ScheduledActionContext,
+  SerializedError,
+  WhereInput,
+  BackoffFn,
+  RecordDataInput,
+  ListTenantsFn,
+  PrepareTransactionFn,
+  TransactionScope,
+  TimeoutFn,
+} from './definitions/types';
+// Actors, tenants and the run's context
+export { storeActor, lookupActor, type ActorPersister } from './runtime/actors';
+export { currentRun, isTriggerRun, buildContext, type CurrentRun, type SharedContext, type SharedContextKey } from './runtime/run-scope';
+export type { Tenant, TenantKeyFn } from './runtime/tenants';
 export type { DefinitionState } from './definitions/options';
 export { defaultQueue, defaultWorkflowType, defaultSchedulerWorkflowType, scheduleIdFor } from './definitions/names';
 // Control flow
@@ -28,6 +45,8 @@ export {
   TriggerClient,
   createTriggerClient,
   type RunTriggerOptions,
+  type ActingOptions,
+  type CallScope,
   type BuiltTrigger,
   type DrainCounts,
   type DrainResult,

@@ -1,10 +1,11 @@
 /** The id, input and search attributes of a per-record run (pure: used by workflows and clients). */
 import { recordWorkflowId } from './primary-key';
-import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner, TriggerRecordId, TriggerResource, TriggerTenant } from './search-attributes';
-import type { FoundRecord, RecordPlan, RecordRunInput } from './types';
+import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner, TriggerRecordId, TriggerResource, TriggerTags, TriggerTenant } from './search-attributes';
+import type { FoundRecord, RecordPlan, RecordRunInput, RunScope } from './types';
 
 /** Search attributes of a per-record run (also used by clients that start runs directly). */
-export function recordSearchAttributes(plan: RecordPlan, recordId: string, tenant: string | null) {
+export function recordSearchAttributes(plan: RecordPlan, recordId: string, tenant: string | null, tags: string[] = []) {
+  const allTags = [...new Set([...(plan.tags ?? []), ...tags])];
   return [
     { key: TriggerOwner, value: plan.owner },
     { key: TriggerKind, value: 'record' },
@@ -13,17 +14,22 @@ export function recordSearchAttributes(plan: RecordPlan, recordId: string, tenan
     { key: TriggerRecordId, value: recordId },
     { key: TriggerOutcome, value: 'running' },
     ...(tenant !== null ? [{ key: TriggerTenant, value: tenant }] : []),
+    ...(allTags.length ? [{ key: TriggerTags, value: allTags }] : []),
   ];
 }
 
-/** The per-record run's id and input for a found record. */
-export function recordRun(plan: RecordPlan, rec: FoundRecord, tenant: string | null, actionArguments: Record<string, unknown>, actor: unknown) {
-  // Every argument makes the run unique (as Oban's uniqueness covers all args), on both start paths.
-  const unique = Object.keys(actionArguments).length ? { ...rec.extraArgs, actionArguments } : rec.extraArgs;
-  const workflowId = recordWorkflowId(plan.workflowType, tenant, rec.recordId, unique);
-  const input: RecordRunInput = { plan, key: rec.key, recordId: rec.recordId, tenant, actionArguments, metadata: rec.metadata, actor };
+/**
+ * The per-record run's id and input for a found record. Every argument makes the run unique (as
+ * Oban's uniqueness covers all args), on both start paths: extra args, action arguments and the
+ * persisted actor.
+ */
+export function recordRun(plan: RecordPlan, rec: FoundRecord, scope: RunScope, actionArguments: Record<string, unknown>) {
+  const unique: Record<string, unknown> = { ...rec.extraArgs };
+  if (Object.keys(actionArguments).length) unique.actionArguments = actionArguments;
+  if (scope.actor !== undefined) unique.actor = scope.actor;
+  const workflowId = recordWorkflowId(plan.workflowType, scope.tenant, rec.recordId, Object.keys(unique).length ? unique : undefined);
+  const input: RecordRunInput = { plan, key: rec.key, recordId: rec.recordId, ...scope, actionArguments, metadata: rec.metadata };
   if (rec.extraArgs) input.extraArgs = rec.extraArgs;
   if (rec.poison) input.poison = rec.poison;
   return { workflowId, input };
 }
-

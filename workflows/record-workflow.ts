@@ -9,7 +9,7 @@ import { exponentialBackoffSeconds, infrastructureRetryMs, MAX_INFRASTRUCTURE_RE
 import { runStateQuery } from './messages';
 import { temporalPriority } from './priority';
 import { TriggerOutcome } from './search-attributes';
-import { ACTIVITY_HEARTBEAT_TIMEOUT, FAILURE_TYPE, type AttemptOutcome, type RecordPlan, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
+import { ACTIVITY_HEARTBEAT_TIMEOUT, FAILURE_TYPE, type TimeoutInput, type AttemptOutcome, type RecordPlan, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
 
 const NO_TIMEOUT = '3650 days';
 /** A run that snoozes this many times continues as new, so its history never nears the limit. */
@@ -57,6 +57,34 @@ export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: nu
   }
 }
 
+/**
+ * The activities of each attempt. With a static `timeout` they are made once; with a `timeout`
+ * function, its answer for the attempt is asked first (a local activity) and the attempt runs under it.
+ */
+export function attemptActivitiesFor(timeoutMs: number | null | 'function', priority: number | undefined, ask: (attemptNo: number) => Promise<number | null>): (attemptNo: number) => Promise<{ acts: ReturnType<typeof attemptActivities>; timeoutMs?: number | null }> {
+  if (timeoutMs !== 'function') {
+    const acts = attemptActivities(timeoutMs, priority);
+    return async () => ({ acts });
+  }
+  return async (attemptNo) => {
+    const ms = await ask(attemptNo);
+    return { acts: attemptActivities(ms, priority), timeoutMs: ms };
+  };
+}
+
+/** The calling run's `timeout` function, asked in a local activity (no limit when it fails). */
+export function askTimeout(input: Omit<TimeoutInput, 'attempt'>): (attemptNo: number) => Promise<number | null> {
+  const { pttTimeout } = proxyLocalActivities<TriggerActivityFns>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
+  return async (attemptNo) => {
+    try {
+      return await pttTimeout({ ...input, attempt: attemptNo });
+    } catch (err) {
+      log.warn(`timeout function failed, the attempt runs without a limit: ${(err as Error).message}`);
+      return null;
+    }
+  };
+}
+
 /** The backoff after an attempt that did not return; a `backoff` function is asked in a local activity. */
 export function timeoutBackoff(backoff: RecordPlan['backoff']): TimeoutBackoff {
   if (typeof backoff === 'number') return async () => backoff;
@@ -80,15 +108,25 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     state = next;
     upsertSearchAttributes([{ key: TriggerOutcome, value: outcome ?? next }]);
   };
-  const acts = attemptActivities(plan.timeoutMs);
+  const scope = {
+    tenant: input.tenant,
+    ...(input.tenantValue !== undefined ? { tenantValue: input.tenantValue } : {}),
+    ...(input.actor !== undefined ? { actor: input.actor } : {}),
+    ...(input.authorize !== undefined ? { authorize: input.authorize } : {}),
+    ...(input.context !== undefined ? { context: input.context } : {}),
+  };
+  const activitiesFor = attemptActivitiesFor(
+    plan.timeoutMs,
+    undefined,
+    askTimeout({ ...scope, recordId: input.recordId, actionArguments: input.actionArguments, extraArgs: input.extraArgs, metadata: input.metadata }),
+  );
   const base: Omit<RunActionInput, 'attempt'> = {
     triggerId: plan.triggerId,
     key: input.key,
-    tenant: input.tenant,
+    ...scope,
     actionArguments: input.actionArguments,
     metadata: input.metadata,
     ...(input.extraArgs ? { extraArgs: input.extraArgs } : {}),
-    actor: input.actor,
     maxAttempts: plan.maxAttempts,
     workflowId: info.workflowId,
   };
@@ -135,7 +173,9 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
   if (input.poison) return finish('failure', { error: { name: 'RunDataError', message: input.poison } });
 
   for (;;) {
-    const out = await attempt(() => acts.pttRunAction({ ...base, attempt: attemptNo }), attemptNo, attemptNo < plan.maxAttempts ? backoff : undefined, () => acts.pttCommitted({ kind: 'action' }));
+    const { acts, timeoutMs } = await activitiesFor(attemptNo);
+    const limit = timeoutMs !== undefined ? { timeoutMs } : {};
+    const out = await attempt(() => acts.pttRunAction({ ...base, ...limit, attempt: attemptNo }), attemptNo, attemptNo < plan.maxAttempts ? backoff : undefined, () => acts.pttCommitted({ kind: 'action' }));
     if (out.status === 'success') return finish('success');
     if (out.status === 'no-longer-applies') {
       if (plan.debug) log.debug('trigger no longer applies', { trigger: plan.triggerId, record: input.recordId });
@@ -162,7 +202,7 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     }
     if (plan.logFinalError) log.error(`Error occurred for ${plan.resource} ${input.recordId} on ${plan.triggerId} (final attempt ${attemptNo}/${plan.maxAttempts}): ${out.error.message}`);
     if (!plan.hasOnError) return finish('failure', { error: out.error });
-    const handled = await attempt(() => acts.pttRunOnError({ ...base, attempt: attemptNo, error: out.error }), attemptNo, undefined, () => acts.pttCommitted({ kind: 'onError' }));
+    const handled = await attempt(() => acts.pttRunOnError({ ...base, ...limit, attempt: attemptNo, error: out.error }), attemptNo, undefined, () => acts.pttCommitted({ kind: 'onError' }));
     // Every attempt failed and onError handled it: the run succeeds (as in AshOban), and shows
     // `error-handled` so a filter for runs whose attempts all failed finds it too.
     if (handled.status === 'success') return plan.onErrorFailsJob ? finish('discard', { error: out.error }) : finish('success', { error: out.error }, 'error-handled');

@@ -1,13 +1,16 @@
 /**
  * The scheduled-action workflow: runs the action (told whether this is the last attempt),
- * retrying up to `maxAttempts` with backoff; snooze and cancel work as in triggers.
+ * retrying up to `maxAttempts` with backoff; snooze and cancel work as in triggers. Started
+ * without a tenant by a definition with `listTenants`, it runs once per tenant: with two or more,
+ * as one child run each (AshOban inserts a copy per tenant); with one, itself with that tenant.
  */
-import { ApplicationFailure, continueAsNew, log, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { infrastructureRetryMs, MAX_INFRASTRUCTURE_RETRIES } from './backoff';
 import { runStateQuery } from './messages';
-import { attempt, attemptActivities, SNOOZES_PER_RUN, timeoutBackoff } from './record-workflow';
-import { TriggerOutcome } from './search-attributes';
-import { FAILURE_TYPE, type ScheduledActionInput, type ScheduledActionResult } from './types';
+import { askTimeout, attempt, attemptActivitiesFor, SNOOZES_PER_RUN, timeoutBackoff } from './record-workflow';
+import { roleMemo } from './registry';
+import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner, TriggerTags, TriggerTenant } from './search-attributes';
+import { FAILURE_TYPE, type ScheduledActionInput, type ScheduledActionResult, type TenantRef, type TriggerActivityFns } from './types';
 
 export async function scheduledActionWorkflow(input: ScheduledActionInput): Promise<ScheduledActionResult> {
   const info = workflowInfo();
@@ -18,20 +21,33 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
     state = next;
     upsertSearchAttributes([{ key: TriggerOutcome, value: next }]);
   };
-  const acts = attemptActivities(input.timeoutMs, input.priority);
+  if (input.tenant === undefined && input.listTenants) {
+    const tenants = await proxyActivities<TriggerActivityFns>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 10 } }).pttListTenants({});
+    if (tenants.length >= 2) return fanOut(input, tenants, setState);
+    const only = tenants[0];
+    input = { ...input, tenant: only?.key ?? null, ...(only?.value !== undefined ? { tenantValue: only.value } : {}) };
+  }
+  const scope = {
+    tenant: input.tenant ?? null,
+    ...(input.tenantValue !== undefined ? { tenantValue: input.tenantValue } : {}),
+    ...(input.actor !== undefined ? { actor: input.actor } : {}),
+    ...(input.authorize !== undefined ? { authorize: input.authorize } : {}),
+    ...(input.context !== undefined ? { context: input.context } : {}),
+  };
+  const activitiesFor = attemptActivitiesFor(input.timeoutMs, input.priority, askTimeout({ ...scope, actionArguments: input.actionArguments ?? {} }));
   const backoff = timeoutBackoff(input.backoff);
   let attemptNo = input.resume?.attempt ?? 1;
   let snoozes = input.resume?.snoozes ?? 0;
   let snoozesThisRun = 0;
   let infrastructureRetries = 0;
   for (;;) {
+    const { acts } = await activitiesFor(attemptNo);
     const out = await attempt(
       () =>
         acts.pttRunScheduledAction({
           actionId: input.actionId,
-          tenant: input.tenant ?? null,
+          ...scope,
           actionArguments: input.actionArguments ?? {},
-          actor: input.actor,
           attempt: attemptNo,
           maxAttempts: input.maxAttempts,
           workflowId: info.workflowId,
@@ -82,4 +98,30 @@ export async function scheduledActionWorkflow(input: ScheduledActionInput): Prom
       details: [result],
     });
   }
+}
+
+/** One child run per tenant (each with its tenant set, so it runs the action itself); this run then succeeds. */
+async function fanOut(input: ScheduledActionInput, tenants: (TenantRef | null)[], setState: (s: string) => void): Promise<ScheduledActionResult> {
+  const info = workflowInfo();
+  const children: string[] = [];
+  for (const t of tenants) {
+    const workflowId = `${info.workflowId}/tenant/${t === null ? '-' : encodeURIComponent(t.key)}`;
+    await startChild(info.workflowType, {
+      workflowId,
+      args: [{ ...input, tenant: t?.key ?? null, ...(t?.value !== undefined ? { tenantValue: t.value } : {}) }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      memo: roleMemo('scheduled-action'),
+      typedSearchAttributes: [
+        { key: TriggerOwner, value: input.owner },
+        { key: TriggerKind, value: 'scheduled-action' },
+        { key: TriggerName, value: input.actionId },
+        { key: TriggerOutcome, value: 'running' },
+        ...(t !== null ? [{ key: TriggerTenant, value: t.key }] : []),
+        ...(input.tags?.length ? [{ key: TriggerTags, value: input.tags }] : []),
+      ],
+    });
+    children.push(workflowId);
+  }
+  setState('success');
+  return { outcome: 'success', attempts: 0, snoozes: 0, tenants: children };
 }

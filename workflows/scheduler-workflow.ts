@@ -9,7 +9,7 @@ import { ActivityFailure, ApplicationFailure, log, makeContinueAsNewFunc, Parent
 import { temporalPriority } from './priority';
 import { recordRun, recordSearchAttributes } from './record-run';
 import { roleMemo } from './registry';
-import { ACTIVITY_HEARTBEAT_TIMEOUT, QUERY_ERROR_TYPE, SCHEDULER_TASK_TIMEOUT, type FindRecordsResult, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
+import { ACTIVITY_HEARTBEAT_TIMEOUT, QUERY_ERROR_TYPE, SCHEDULER_TASK_TIMEOUT, type FindRecordsResult, type TenantRef, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
 
 /** Children started per workflow run before continuing as new (server limit: 2000 pending). */
 const CHILDREN_PER_RUN = 1500;
@@ -22,9 +22,14 @@ const HISTORY_EVENTS_PER_RUN = 9000;
  */
 export const START_SLICE = 25;
 
+
 export async function schedulerWorkflow(input: SchedulerInput): Promise<SchedulerResult> {
   const now = input.now ?? Date.now();
-  const tenant = input.tenant ?? null;
+  // The tick's tenants: the one given, or (first page) every tenant listTenants gives, one after the other.
+  let tenants: (TenantRef | null)[] | undefined =
+    input.tenants ?? (input.tenant === undefined ? undefined : [input.tenant === null ? null : { key: input.tenant, ...(input.tenantValue !== undefined ? { value: input.tenantValue } : {}) }]);
+  let tenantIndex = input.tenantIndex ?? 0;
+  let readInTenant = input.readInTenant ?? 0;
   const stats: SchedulerStats = { read: 0, started: 0, skipped: 0, pages: 0, runs: 0, ...input.stats };
   stats.runs++;
   const { pttFindRecords } = proxyActivities<TriggerActivityFns>({
@@ -39,9 +44,21 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
   let queryFailures = 0;
   /** The next page, retrying the query's own errors up to `maxSchedulerAttempts` (AshOban's meaning). */
   const nextPage = async (cursor: unknown): Promise<FindRecordsResult> => {
+    const t = tenants?.[tenantIndex];
     for (;;) {
       try {
-        return await pttFindRecords({ triggerId: input.triggerId, tenant, cursor, now, alreadyRead: stats.read });
+        return await pttFindRecords({
+          triggerId: input.triggerId,
+          tenant: t ? t.key : null,
+          ...(t?.value !== undefined ? { tenantValue: t.value } : {}),
+          ...(tenants === undefined ? { listTenants: true } : {}),
+          cursor,
+          now,
+          alreadyRead: readInTenant,
+          ...(input.actor !== undefined ? { actor: input.actor } : {}),
+          ...(input.authorize !== undefined ? { authorize: input.authorize } : {}),
+          ...(input.context !== undefined ? { context: input.context } : {}),
+        });
       } catch (err) {
         const cause = err instanceof ActivityFailure ? err.cause : undefined;
         const queryError = cause instanceof ApplicationFailure && cause.type === QUERY_ERROR_TYPE;
@@ -66,6 +83,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
 
   for (;;) {
     const page = await nextPage(cursor);
+    if (page.tenants) tenants = page.tenants;
     if (page.inactive) {
       log.info(`${page.inactive}: the scheduler starts no runs`);
       // Paused before this tick started anything: the tick is cancelled (AshOban's {:cancel, state}).
@@ -74,9 +92,20 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     }
     stats.pages++;
     stats.read += page.records.length;
+    readInTenant += page.records.length;
     const { plan } = page;
+    const tickTenant = tenants?.[tenantIndex] ?? null;
     const start = async (rec: (typeof page.records)[number]): Promise<void> => {
-      const run = recordRun(plan, rec, tenant, input.actionArguments ?? {}, input.actor);
+      // useTenantFromRecord: the record's own tenant; otherwise the tenant this page was read for
+      const t = rec.tenant !== undefined ? rec.tenant : tickTenant;
+      const scope = {
+        tenant: t?.key ?? null,
+        ...(t?.value !== undefined ? { tenantValue: t.value } : {}),
+        ...(page.runActor !== undefined ? { actor: page.runActor } : {}),
+        ...(input.authorize !== undefined ? { authorize: input.authorize } : {}),
+        ...(input.context !== undefined ? { context: input.context } : {}),
+      };
+      const run = recordRun(plan, rec, scope, input.actionArguments ?? {});
       try {
         await startChild(plan.workflowType, {
           workflowId: run.workflowId,
@@ -85,7 +114,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
           parentClosePolicy: ParentClosePolicy.ABANDON,
           memo: roleMemo('record'),
           workflowIdReusePolicy: plan.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          typedSearchAttributes: recordSearchAttributes(plan, rec.recordId, tenant),
+          typedSearchAttributes: recordSearchAttributes(plan, rec.recordId, scope.tenant, input.tags),
           ...(plan.priority !== undefined ? { priority: temporalPriority(plan.priority) } : {}),
         });
         stats.started++;
@@ -97,11 +126,17 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     for (let i = 0; i < page.records.length; i += START_SLICE) await Promise.all(page.records.slice(i, i + START_SLICE).map(start));
     startedThisRun += page.records.length;
     cursor = page.cursor;
-    if (page.done) break;
+    if (page.done) {
+      if (!tenants || tenantIndex + 1 >= tenants.length) break;
+      // the next tenant, from its first record
+      tenantIndex++;
+      cursor = null;
+      readInTenant = 0;
+    }
     const current = workflowInfo();
     if (startedThisRun + page.records.length > childrenPerRun || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
       // Every startChild above has resolved (the children exist), so ABANDON keeps them running.
-      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats });
+      await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, ...(tenants ? { tenants, tenantIndex, readInTenant } : {}) });
     }
   }
   log.info(`Scheduled ${stats.started} runs for ${input.triggerId} (${stats.skipped} in flight, ${stats.read} read, ${stats.runs} workflow runs)`);

@@ -22,6 +22,8 @@ export const TriggerRecordId = defineSearchAttributeKey('TriggerRecordId', Searc
 export const TriggerOutcome = defineSearchAttributeKey('TriggerOutcome', SearchAttributeType.KEYWORD);
 /** The tenant the run belongs to, when there is one. */
 export const TriggerTenant = defineSearchAttributeKey('TriggerTenant', SearchAttributeType.KEYWORD);
+/** Tags of the trigger or scheduled action, and tags given per call (a keyword list). */
+export const TriggerTags = defineSearchAttributeKey('TriggerTags', SearchAttributeType.KEYWORD_LIST);
 /** Hash of a schedule's definition, so booting twice changes nothing. */
 export const TriggerConfigHash = defineSearchAttributeKey('TriggerConfigHash', SearchAttributeType.KEYWORD);
 
@@ -35,4 +37,5 @@ export const ALL_SEARCH_ATTRIBUTES = [
   TriggerOutcome,
   TriggerTenant,
   TriggerConfigHash,
+  TriggerTags,
 ] as const;

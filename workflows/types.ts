@@ -1,6 +1,26 @@
 /** Inputs and results of this library's workflows and activities (plain JSON). */
 import type { EncodedKey } from './primary-key';
 
+/** A tenant as runs carry it: its key (ids, search attributes) and, when not that same string, the value. */
+export interface TenantRef {
+  key: string;
+  value?: unknown;
+}
+
+/** Who a run acts for and with what: the persisted actor, authorization, shared context. */
+export interface RunScope {
+  /** The key of the run's tenant (null: none). */
+  tenant: string | null;
+  /** The tenant's value, when it is not the key string itself (a number, an object). */
+  tenantValue?: unknown;
+  /** The actor in its persisted form (`actorPersister.store`); absent: none. */
+  actor?: unknown;
+  /** Whether the run acts with authorization (absent: the app's setting). */
+  authorize?: boolean;
+  /** Shared context inherited from the run that started this one. */
+  context?: Record<string, unknown>;
+}
+
 export interface SerializedErrorData {
   name: string;
   message: string;
@@ -16,14 +36,16 @@ export interface RecordPlan {
   workflowType: string;
   taskQueue: string;
   maxAttempts: number;
-  /** Per-attempt timeout in ms; null = none (crashes are detected by heartbeat). */
-  timeoutMs: number | null;
+  /** Per-attempt timeout in ms; null = none (crashes are detected by heartbeat); 'function': asked before each attempt. */
+  timeoutMs: number | null | 'function';
   triggerOnce: boolean;
   /** How long to wait after an attempt that did not return (timeout, crashed worker): the trigger's
    * `backoff` when it is a number, otherwise exponential ('function': asked of the activity side). */
   backoff?: number | 'exponential' | 'function';
   /** Oban-style priority of the runs (0 highest); applied as a Temporal task priority. */
   priority?: number;
+  /** The trigger's tags (search attribute `TriggerTags`). */
+  tags?: string[];
   hasOnError: boolean;
   onErrorFailsJob: boolean;
   logErrors: boolean;
@@ -31,16 +53,14 @@ export interface RecordPlan {
   debug: boolean;
 }
 
-export interface RecordRunInput {
+export interface RecordRunInput extends RunScope {
   plan: RecordPlan;
   key: EncodedKey;
   recordId: string;
-  tenant: string | null;
   actionArguments: Record<string, unknown>;
   metadata?: unknown;
   /** The trigger's `extraArgs` (and runTrigger's `args`): part of the run's identity, shown to the action. */
   extraArgs?: Record<string, unknown>;
-  actor?: unknown;
   /** Carried over continue-as-new (a run that snoozed many times). */
   resume?: { attempt: number; snoozes: number };
   /** Snoozes before the run continues as new (default 500; lower only to test it). */
@@ -74,7 +94,9 @@ export interface SchedulerInput {
   maxAttempts: number;
   /** Oban-style priority (0 highest) of the scheduler's work; a Temporal task priority. */
   priority?: number;
+  /** One tenant to query; absent: every tenant `listTenants` gives (AshOban's scheduler loop). */
   tenant?: string | null;
+  tenantValue?: unknown;
   /** The tick's time (ms), fixed across continue-as-new so `where` functions see one `now`. */
   now?: number;
   cursor?: unknown;
@@ -82,7 +104,16 @@ export interface SchedulerInput {
   /** Runs started per workflow run before continue-as-new (default 1500; under the 2000 pending-child limit). */
   childrenPerRun?: number;
   actionArguments?: Record<string, unknown>;
+  /** The persisted actor the tick runs as; absent: `defaultActor`. */
   actor?: unknown;
+  authorize?: boolean;
+  context?: Record<string, unknown>;
+  /** Tags given to the call, added to every run it starts. */
+  tags?: string[];
+  /** Carried over continue-as-new: the tick's tenants, which one it is on, records read in it. */
+  tenants?: (TenantRef | null)[];
+  tenantIndex?: number;
+  readInTenant?: number;
 }
 
 export interface SchedulerStats {
@@ -107,6 +138,8 @@ export interface SchedulerResult extends SchedulerStats {
 export interface FoundRecord {
   key: EncodedKey;
   recordId: string;
+  /** `useTenantFromRecord`: the record's own tenant. */
+  tenant?: TenantRef | null;
   metadata?: unknown;
   extraArgs?: Record<string, unknown>;
   /** Why this record's run data cannot travel (too big, not JSON, a function threw): its run fails alone with this. */
@@ -116,10 +149,16 @@ export interface FoundRecord {
 export interface FindRecordsInput {
   triggerId: string;
   tenant: string | null;
+  tenantValue?: unknown;
+  /** First page of a tick without a tenant: list the tenants, query the first. */
+  listTenants?: boolean;
   cursor: unknown;
   now: number;
-  /** Records this tick has read so far (for `recordLimit`). */
+  /** Records this tick has read so far in this tenant (for `recordLimit`). */
   alreadyRead: number;
+  actor?: unknown;
+  authorize?: boolean;
+  context?: Record<string, unknown>;
 }
 
 export interface FindRecordsResult {
@@ -130,16 +169,20 @@ export interface FindRecordsResult {
   done: boolean;
   /** Set when the trigger is paused or deleted: the tick does nothing. */
   inactive?: string;
+  /** With `listTenants`: every tenant of the tick, null for none (the page is the first one's). */
+  tenants?: (TenantRef | null)[];
+  /** The persisted actor the runs of this page carry (the tick's, or `defaultActor`'s). */
+  runActor?: unknown;
 }
 
-export interface RunActionInput {
+export interface RunActionInput extends RunScope {
   triggerId: string;
   key: EncodedKey;
-  tenant: string | null;
   actionArguments: Record<string, unknown>;
   metadata?: unknown;
   extraArgs?: Record<string, unknown>;
-  actor?: unknown;
+  /** This attempt's time limit (ms), when the trigger's `timeout` is a function. */
+  timeoutMs?: number | null;
   attempt: number;
   maxAttempts: number;
   workflowId: string;
@@ -156,7 +199,7 @@ export interface ScheduledActionInput {
   owner: string;
   actionId: string;
   maxAttempts: number;
-  timeoutMs: number | null;
+  timeoutMs: number | null | 'function';
   /** Oban-style priority (0 highest); a Temporal task priority. */
   priority?: number;
   /** Wait after an attempt that did not return, as in RecordPlan. */
@@ -165,29 +208,39 @@ export interface ScheduledActionInput {
   resume?: { attempt: number; snoozes: number; scheduledAt: number };
   /** Snoozes before the run continues as new (default 500; lower only to test it). */
   snoozesPerRun?: number;
+  /** The run's tenant; absent: every tenant `listTenants` gives (one run each when two or more). */
   tenant?: string | null;
+  tenantValue?: unknown;
   actionArguments?: Record<string, unknown>;
   actor?: unknown;
+  authorize?: boolean;
+  context?: Record<string, unknown>;
+  tags?: string[];
+  /** Started without a tenant: list the tenants first (the definition has `listTenants`). */
+  listTenants?: boolean;
 }
 
 export interface ScheduledActionResult {
   outcome: RunOutcome;
   attempts: number;
   snoozes: number;
+  /** A run started without a tenant over two or more tenants: the ids of its per-tenant runs. */
+  tenants?: string[];
   reason?: string;
   error?: SerializedErrorData;
 }
 
-export interface RunScheduledActionInput {
+export interface RunScheduledActionInput extends RunScope {
   actionId: string;
-  tenant: string | null;
   actionArguments: Record<string, unknown>;
-  actor?: unknown;
   attempt: number;
   maxAttempts: number;
   workflowId: string;
   scheduledAt: number;
 }
+
+/** What a `timeout` function is told about the attempt it limits. */
+export type TimeoutInput = RunScope & { attempt: number; recordId?: string; actionArguments: Record<string, unknown>; extraArgs?: Record<string, unknown>; metadata?: unknown };
 
 /** The activities the workflows call (implemented in activities/). */
 export interface TriggerActivityFns {
@@ -199,6 +252,10 @@ export interface TriggerActivityFns {
   pttBackoff(input: BackoffInput): Promise<number>;
   /** Whether the calling run's action (or onError) committed: asked after a last attempt that never returned. */
   pttCommitted(input: { kind: 'action' | 'onError' }): Promise<boolean>;
+  /** The calling run's `timeout` function, asked before each attempt (a local activity). */
+  pttTimeout(input: TimeoutInput): Promise<number | null>;
+  /** The tenants of the calling scheduled action (a run started without one fans out over them). */
+  pttListTenants(input: Record<string, never>): Promise<(TenantRef | null)[]>;
 }
 
 /**

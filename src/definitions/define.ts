@@ -8,10 +8,10 @@ import { DefinitionError } from '../errors';
 import { CronSyntaxError, nextCronTime, parseCron } from './cron';
 import { didYouMean } from './did-you-mean';
 import { defaultQueue, defaultSchedulerWorkflowType, defaultWorkflowType, delegateName, triggerId } from './names';
-import type { ResourceDefinition } from './options';
-import { appSchema, resourceSchema, scheduledActionSchema, triggerSchema, type ScheduledActionConfig, type TriggerConfig } from './schema';
+import type { AppDefinition, ResourceDefinition } from './options';
+import { appSchema, resourceSchema, scheduledActionSchema, triggerSchema, type AppConfig, type ResourceConfig, type ScheduledActionConfig, type TriggerConfig } from './schema';
 
-export type { DeclarativeAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition } from './options';
+export type { AppDefinition, DeclarativeAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition } from './options';
 
 /** A trigger with every default filled in. */
 export interface Trigger extends TriggerConfig {
@@ -51,6 +51,10 @@ export interface Resource {
   columns: Record<string, string>;
   triggers: Trigger[];
   scheduledActions: ScheduledAction[];
+  listTenants: ResourceConfig['listTenants'];
+  tenantKey: ResourceConfig['tenantKey'];
+  prepareTransaction: ResourceConfig['prepareTransaction'];
+  sharedContext: ResourceConfig['sharedContext'];
 }
 
 /** A validated application: every resource, trigger and scheduled action, with lookups. */
@@ -61,6 +65,12 @@ export interface App {
   scheduledActions: ScheduledAction[];
   /** Where actions write their commit markers, or false (see src/prisma/commit-markers.ts). */
   commitMarkers: { table: string; schema?: string } | false;
+  actorPersister: AppConfig['actorPersister'];
+  /** Whether runs act with authorization unless a call says otherwise. */
+  authorize: boolean;
+  prepareTransaction: AppConfig['prepareTransaction'];
+  sharedContext: AppConfig['sharedContext'];
+  tenantKey: AppConfig['tenantKey'];
   /** By workflow type (per-record, scheduler or scheduled action). */
   byWorkflowType: Map<string, { role: 'record' | 'scheduler'; trigger: Trigger } | { role: 'scheduled-action'; action: ScheduledAction }>;
   trigger(id: string): Trigger;
@@ -123,6 +133,10 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
     columns: cfg.columns ?? {},
     triggers: [],
     scheduledActions: [],
+    listTenants: cfg.listTenants,
+    tenantKey: cfg.tenantKey,
+    prepareTransaction: cfg.prepareTransaction,
+    sharedContext: cfg.sharedContext,
   };
   for (const [name, t] of Object.entries(cfg.triggers)) {
     const path = `${cfg.model}.triggers.${name}`;
@@ -203,7 +217,7 @@ const ROLE_LABEL = { record: 'per-record workflowType', scheduler: 'schedulerWor
  * Defines the application: its owner name (tag of its schedules and runs) and its resources.
  * Cross-checks stable names (unique across triggers, schedulers and scheduled actions).
  */
-export function defineApp(definition: { name: string; resources: Resource[]; commitMarkers?: false | { table?: string; schema?: string } }): App {
+export function defineApp(definition: AppDefinition): App {
   const parsed = appSchema.safeParse(definition);
   if (!parsed.success) throw formatIssues('app', parsed.error, () => Object.keys(appSchema.shape));
   const resources = definition.resources;
@@ -236,6 +250,11 @@ export function defineApp(definition: { name: string; resources: Resource[]; com
   return {
     name: parsed.data.name,
     commitMarkers: parsed.data.commitMarkers === false ? false : { table: 'ptt_run_commit', ...parsed.data.commitMarkers },
+    actorPersister: parsed.data.actorPersister,
+    authorize: parsed.data.authorize ?? true,
+    prepareTransaction: parsed.data.prepareTransaction,
+    sharedContext: parsed.data.sharedContext,
+    tenantKey: parsed.data.tenantKey,
     resources,
     triggers,
     scheduledActions,

@@ -2,7 +2,11 @@
  * The user-facing option types, with their documentation and defaults. The zod schemas in
  * schema.ts validate them; test/unit/option-types.test.ts keeps the two in step.
  */
-import type { ActionContext, BackoffFn, OnErrorContext, ScheduledActionContext, WhereInput } from './types';
+import type { ActorPersister } from '../runtime/actors';
+import type { Resource } from './define';
+import type { SharedContext } from '../runtime/run-scope';
+import type { Tenant, TenantKeyFn } from '../runtime/tenants';
+import type { ActionContext, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTransactionFn, RecordDataInput, ScheduledActionContext, TimeoutFn, WhereInput } from './types';
 
 /** A declarative action: a Prisma update (data, or a function of the record) or a delete. */
 export type DeclarativeAction<R> = { update: Record<string, unknown> | ((record: R, ctx: ActionContext) => Record<string, unknown> | Promise<Record<string, unknown>>) } | { delete: true };
@@ -51,8 +55,12 @@ export interface TriggerDefinition<R = any, TTx = any> {
   schedulerPriority?: number;
   /** Wait between attempts: `'exponential'` (2^attempt + 15 s, ±10%), seconds, or `(attempt, error) => seconds`. @default 'exponential' */
   backoff?: 'exponential' | number | BackoffFn;
-  /** Time limit of one attempt in ms (also the transaction's), or `'infinity'` (transaction limit 15 min). @default 'infinity' */
-  timeout?: number | 'infinity';
+  /**
+   * Time limit of one attempt in ms (also the transaction's), or `'infinity'` (transaction limit
+   * 15 min), or a function of the run giving either when the run is built (Oban's `timeout/1`).
+   * @default 'infinity'
+   */
+  timeout?: number | 'infinity' | TimeoutFn;
   /** Runs after the final failed attempt, in its own transaction, on the re-read record, with `ctx.error`. @default none */
   onError?: ((record: R, ctx: OnErrorContext<TTx>) => unknown) | DeclarativeAction<R>;
   /** After `onError` succeeds, end the run `discard` (true) rather than `success`. @default false */
@@ -77,19 +85,38 @@ export interface TriggerDefinition<R = any, TTx = any> {
   debug?: boolean;
   /** Static arguments in `ctx.args`; the run's `actionArguments` win. @default none */
   actionInput?: Record<string, unknown>;
-  /** `(record) => metadata`, computed when the run is built, given to the action as `ctx.metadata`. @default none */
-  readMetadata?: (record: R) => unknown;
+  /** `(record, { actor, tenant }) => metadata`, computed when the run is built, given to the action as `ctx.metadata`. @default none */
+  readMetadata?: (record: R, run: RecordDataInput) => unknown;
   /**
    * Extra run arguments (an object, or a function of the record: it sees the whole record on both
    * start paths, where AshOban's saw only the key on the scheduler path). They make the run unique (a fingerprint in
    * its workflow id), are stored in its input and reach the action as `ctx.extraArgs`; they win over
    * runTrigger's `args`. @default none
    */
-  extraArgs?: Record<string, unknown> | ((record: R) => Record<string, unknown>);
+  extraArgs?: Record<string, unknown> | ((record: R, run: RecordDataInput) => Record<string, unknown>);
   /** Stable workflow type of the per-record runs (renaming code never changes it). @default `<Resource>.<trigger>` (boot warns) */
   workflowType?: string;
   /** Stable workflow type of the scheduler. @default `<Resource>.<trigger>.scheduler` (boot warns) */
   schedulerWorkflowType?: string;
+  /**
+   * The tenants the scheduler queries, one after the other (`recordLimit` applies per tenant): a
+   * list, or `({ prisma }) => tenants` (may be async), asked at each tick. @default the resource's, else one tenant: null
+   */
+  listTenants?: Tenant[] | ListTenantsFn;
+  /** Read across tenants and give each run its own record's tenant, from `tenantFrom`. @default false */
+  useTenantFromRecord?: boolean;
+  /** `(record) => tenant`, for `useTenantFromRecord`. @default none */
+  tenantFrom?: (record: R) => Tenant | null;
+  /** Persists the actors of this trigger's runs; `false` for none. @default the app's */
+  actorPersister?: ActorPersister | false;
+  /** The actor of a run without one (cron ticks run as it, and pass it on). @default null */
+  defaultActor?: unknown;
+  /** `(tx, { actor, tenant, trigger, authorize }) => …`, first in every transaction of this trigger's runs. @default the resource's, else the app's */
+  prepareTransaction?: PrepareTransactionFn;
+  /** Which of the run's own facts travel into runs started from inside it: `'all'` or `['triggerRun', 'run']`. @default the resource's, else the app's, else none */
+  sharedContext?: SharedContext;
+  /** Tags on every run, searchable as `TriggerTags` (merged with tags given per call). @default [] */
+  tags?: string[];
 }
 
 /** Options of a scheduled action: a cron job that runs an action (AshOban's scheduled action). */
@@ -111,13 +138,23 @@ export interface ScheduledActionDefinition<TPrisma = any> {
   /** As for triggers. @default 'exponential' */
   backoff?: 'exponential' | number | BackoffFn;
   /** As for triggers. @default 'infinity' */
-  timeout?: number | 'infinity';
+  timeout?: number | 'infinity' | TimeoutFn;
   /** @default 'active' */
   state?: DefinitionState;
   /** @default false */
   debug?: boolean;
   /** Stable workflow type. @default `<Resource>.<name>` (boot warns) */
   workflowType?: string;
+  /** Tenants: with two or more, a run started without one runs once per tenant. @default the resource's, else one: null */
+  listTenants?: Tenant[] | ListTenantsFn;
+  /** As for triggers. @default the app's */
+  actorPersister?: ActorPersister | false;
+  /** As for triggers. @default null */
+  defaultActor?: unknown;
+  /** As for triggers. @default the resource's, else the app's, else none */
+  sharedContext?: SharedContext;
+  /** As for triggers. @default [] */
+  tags?: string[];
 }
 
 /** A resource: a Prisma model with its triggers and scheduled actions. */
@@ -136,4 +173,32 @@ export interface ResourceDefinition<R = any, TTx = any, TPrisma = any> {
   triggers?: Record<string, TriggerDefinition<R, TTx>>;
   /** `{ name: options }` @default {} */
   scheduledActions?: Record<string, ScheduledActionDefinition<TPrisma>>;
+  /** Tenants of the resource's triggers and scheduled actions (each may override). @default one tenant: null */
+  listTenants?: Tenant[] | ListTenantsFn;
+  /** `(tenant) => string`: the key of a tenant that is not a string or a number (AshOban's ToTenant). @default the app's */
+  tenantKey?: TenantKeyFn;
+  /** As for triggers, for every trigger of the resource. @default the app's */
+  prepareTransaction?: PrepareTransactionFn;
+  /** As for triggers, for every trigger and scheduled action of the resource. @default the app's */
+  sharedContext?: SharedContext;
+}
+
+/** The application: its name, its resources, and the settings every run shares. */
+export interface AppDefinition {
+  /** Owner tag of this app's Schedules and runs (search attribute `TriggerOwner`). */
+  name: string;
+  /** Resources made by `defineResource`. */
+  resources: Resource[];
+  /** Commit markers table (`{ table, schema }`), or `false` for none (see README, Reliability). @default { table: 'ptt_run_commit' } */
+  commitMarkers?: false | { table?: string; schema?: string };
+  /** Persists run actors: `{ store(actor) => json, lookup(json | null) => actor | null }` (AshOban's actor_persister). @default none: an actor given to a call is refused */
+  actorPersister?: ActorPersister;
+  /** Whether runs act with authorization, handed to `prepareTransaction` (a call may say otherwise). @default true */
+  authorize?: boolean;
+  /** `(tx, { actor, tenant, trigger, authorize }) => …`, first in every run's transaction (row-level security). @default none */
+  prepareTransaction?: PrepareTransactionFn;
+  /** As for triggers, for the whole app. @default none */
+  sharedContext?: SharedContext;
+  /** `(tenant) => string` for tenants that are not strings or numbers. @default none */
+  tenantKey?: TenantKeyFn;
 }

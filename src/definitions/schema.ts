@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { didYouMean } from './did-you-mean';
-import type { ActionContext, ActionResult, BackoffFn, OnErrorContext, ScheduledActionContext, WhereInput } from './types';
+import type { ActorPersister } from '../runtime/actors';
+import type { Tenant, TenantKeyFn } from '../runtime/tenants';
+import type { ActionContext, ActionResult, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTransactionFn, RecordDataInput, ScheduledActionContext, TimeoutFn, WhereInput } from './types';
 
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { message: `expected ${what} (a function)` });
 const plainObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: 'expected an object' });
@@ -48,6 +50,19 @@ export const onErrorActionSchema = z.union([fn<(record: any, ctx: OnErrorContext
 
 const sortDirection = z.enum(['asc', 'desc']);
 
+/** `{ store, lookup }` functions (AshOban's ActorPersister). */
+const actorPersister = z.custom<ActorPersister>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as ActorPersister).store === 'function' && typeof (v as ActorPersister).lookup === 'function',
+  { message: 'expected { store(actor) => json, lookup(json | null) => actor | null } (either may be async)' },
+);
+/** A tenant: a string, a number, or an object named by `tenantKey`. */
+const tenant = z.union([z.string(), z.number(), plainObject]);
+const listTenants = z.union([z.array(tenant), fn<ListTenantsFn>('a listTenants function')]);
+const sharedContext = z.union([z.literal('all'), z.array(z.enum(['triggerRun', 'run']))]);
+const prepareTransaction = fn<PrepareTransactionFn>('a prepareTransaction function');
+const tags = z.array(z.string().min(1).max(100)).max(20);
+const timeout = z.union([positiveInt, z.literal('infinity'), fn<TimeoutFn>('a timeout function')]);
+
 export const triggerSchema = z
   .object({
     /** Prisma `where` for the scheduler query and the per-record re-read, or a function of `{ now, tenant }`. */
@@ -72,8 +87,8 @@ export const triggerSchema = z
     schedulerPriority: priority.default(3),
     /** `'exponential'` (2^attempt + 15 s, with jitter), a constant number of seconds, or `(attempt, error) => seconds`. */
     backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
-    /** Maximum run time of one attempt, in ms; `'infinity'` for none (crashes are still detected by heartbeat). */
-    timeout: z.union([positiveInt, z.literal('infinity')]).default('infinity'),
+    /** Maximum run time of one attempt, in ms; `'infinity'` for none (crashes are still detected by heartbeat); or a function of the run. */
+    timeout: timeout.default('infinity'),
     /** Runs after the final failed attempt, in its own transaction on the re-read record. */
     onError: onErrorActionSchema.optional(),
     /** After `onError` succeeds: the run ends `discard` (true) or `success` (false). */
@@ -99,13 +114,29 @@ export const triggerSchema = z
     /** Static arguments given to the action (runtime `actionArguments` win over them). */
     actionInput: plainObject.optional(),
     /** `(record) => metadata`, computed when the run is built, handed to the action as `ctx.metadata`. */
-    readMetadata: fn<(record: any) => unknown>('a readMetadata function').optional(),
+    readMetadata: fn<(record: any, run: RecordDataInput) => unknown>('a readMetadata function').optional(),
     /** Extra run arguments (an object, or a function of the record); they make the run unique. */
-    extraArgs: z.union([plainObject, fn<(record: any) => Record<string, unknown>>('an extraArgs function')]).optional(),
+    extraArgs: z.union([plainObject, fn<(record: any, run: RecordDataInput) => Record<string, unknown>>('an extraArgs function')]).optional(),
     /** Stable workflow type of the per-record workflow. Default `<Resource>.<trigger>` (boot warns). */
     workflowType: stableName.optional(),
     /** Stable workflow type of the scheduler workflow. Default `<Resource>.<trigger>.scheduler` (boot warns). */
     schedulerWorkflowType: stableName.optional(),
+    /** The tenants the scheduler queries, one after the other; overrides the resource's. */
+    listTenants: listTenants.optional(),
+    /** Read across tenants and give each run its record's own tenant (`tenantFrom`). */
+    useTenantFromRecord: z.boolean().optional(),
+    /** The tenant of a record, for `useTenantFromRecord`. */
+    tenantFrom: fn<(record: any) => Tenant | null>('a tenantFrom function').optional(),
+    /** Persists the runs' actors; overrides the app's; `false`: none. */
+    actorPersister: z.union([actorPersister, z.literal(false)]).optional(),
+    /** The actor when a run has none stored (cron ticks run as it). */
+    defaultActor: z.unknown().optional(),
+    /** Runs first inside every transaction of this trigger's runs; overrides the resource's and the app's. */
+    prepareTransaction: prepareTransaction.optional(),
+    /** What of the run's context travels into runs started from inside it. */
+    sharedContext: sharedContext.optional(),
+    /** Tags, searchable on every run (`TriggerTags`). */
+    tags: tags.default([]),
   })
   .strict();
 
@@ -127,12 +158,18 @@ export const scheduledActionSchema = z
     priority: priority.default(3),
     /** Backoff between attempts, as for triggers. */
     backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
-    /** Maximum run time of one attempt, in ms, or `'infinity'`. */
-    timeout: z.union([positiveInt, z.literal('infinity')]).default('infinity'),
+    /** Maximum run time of one attempt, in ms, or `'infinity'`, or a function of the run. */
+    timeout: timeout.default('infinity'),
     state: z.enum(['active', 'paused', 'deleted']).default('active'),
     debug: z.boolean().default(false),
     /** Stable workflow type. Default `<Resource>.<name>` (boot warns). */
     workflowType: stableName.optional(),
+    /** Tenants: with two or more, a run started without a tenant runs once per tenant. */
+    listTenants: listTenants.optional(),
+    actorPersister: z.union([actorPersister, z.literal(false)]).optional(),
+    defaultActor: z.unknown().optional(),
+    sharedContext: sharedContext.optional(),
+    tags: tags.default([]),
   })
   .strict();
 
@@ -152,6 +189,12 @@ export const resourceSchema = z
     columns: z.record(z.string(), z.string()).optional(),
     triggers: z.record(identifier, triggerSchema).default({}),
     scheduledActions: z.record(identifier, scheduledActionSchema).default({}),
+    /** The tenants of this resource's triggers and scheduled actions. */
+    listTenants: listTenants.optional(),
+    /** Names a tenant that is not a string or number (AshOban's ToTenant). */
+    tenantKey: fn<TenantKeyFn>('a tenantKey function').optional(),
+    prepareTransaction: prepareTransaction.optional(),
+    sharedContext: sharedContext.optional(),
   })
   .strict();
 
@@ -165,6 +208,14 @@ export const appSchema = z
      * row to, `{ table, schema }`, or `false` for none. Default `{ table: 'ptt_run_commit' }`.
      */
     commitMarkers: z.union([z.literal(false), z.object({ table: z.string().min(1).default('ptt_run_commit'), schema: z.string().min(1).optional() }).strict()]).optional(),
+    /** Persists run actors (AshOban's actor_persister). */
+    actorPersister: actorPersister.optional(),
+    /** Whether runs act with authorization (handed to prepareTransaction). Default true. */
+    authorize: z.boolean().optional(),
+    /** Runs first inside every run's transaction (row-level security: `SET LOCAL ...`). */
+    prepareTransaction: prepareTransaction.optional(),
+    sharedContext: sharedContext.optional(),
+    tenantKey: fn<TenantKeyFn>('a tenantKey function').optional(),
   })
   .strict();
 
@@ -174,3 +225,5 @@ export type ScheduledActionOptions = z.input<typeof scheduledActionSchema>;
 export type ScheduledActionConfig = z.output<typeof scheduledActionSchema>;
 export type ResourceOptions = z.input<typeof resourceSchema>;
 export type ResourceConfig = z.output<typeof resourceSchema>;
+export type AppOptions = z.input<typeof appSchema>;
+export type AppConfig = z.output<typeof appSchema>;

@@ -1,4 +1,7 @@
 /** Types handed to user code (actions, on-error handlers, where functions, backoff functions). */
+import type { Tenant } from '../runtime/tenants';
+
+export type { Tenant };
 
 /** An error as it travels between attempts (through Temporal), and as `onError` receives it. */
 export interface SerializedError {
@@ -9,11 +12,38 @@ export interface SerializedError {
   stack?: string;
 }
 
-/** Input of a `where` function: the tick's time (scheduler) or the run's time (re-read), and the tenant. */
+/** Input of a `where` function: the tick's time (scheduler) or the run's time (re-read), the tenant and the actor. */
 export interface WhereInput {
   now: Date;
-  tenant: string | null;
+  tenant: Tenant | null;
+  /** The run's actor (the tick's, in the scheduler): looked up, or `defaultActor`, or null. */
+  actor: unknown;
 }
+
+/** What `readMetadata` and `extraArgs` functions see besides the record. */
+export interface RecordDataInput {
+  tenant: Tenant | null;
+  actor: unknown;
+}
+
+/** `listTenants` as a function: the tenants to query, at each tick. */
+export type ListTenantsFn = (input: { prisma: any }) => Tenant[] | Promise<Tenant[]>;
+
+/** What `prepareTransaction` is told: it runs first in every transaction of a run, before the lock and re-read. */
+export interface TransactionScope {
+  actor: unknown;
+  tenant: Tenant | null;
+  /** `<Resource>.<name>` */
+  trigger: string;
+  /** Whether the run acts with authorization (`authorize`, app default true, per call). */
+  authorize: boolean;
+}
+
+/** `(tx, scope) => …`: e.g. `SET LOCAL app.actor_id = …` for row-level security. */
+export type PrepareTransactionFn = (tx: any, scope: TransactionScope) => unknown;
+
+/** A run's time limit, decided when the run is built: ms, or `'infinity'`. */
+export type TimeoutFn = (run: { attempt: number; recordId?: string; tenant: Tenant | null; actionArguments: Record<string, unknown>; extraArgs?: Record<string, unknown>; metadata?: unknown }) => number | 'infinity';
 
 /** What every action (trigger, on-error handler, scheduled action) is told about its run. */
 export interface RunContext {
@@ -24,7 +54,9 @@ export interface RunContext {
   maxAttempts: number;
   /** True on the final attempt (AshOban's `last_oban_attempt?`). */
   lastAttempt: boolean;
-  tenant: string | null;
+  tenant: Tenant | null;
+  /** Who the run acts for: the stored actor looked up, else `defaultActor`, else null. */
+  actor: unknown;
   /** The run's workflow id (find the run in the Temporal UI with it). */
   workflowId: string;
   /** Stop now and run again after `seconds`, without using an attempt (a durable timer). */

@@ -175,7 +175,7 @@ function verifyTrigger(t: Trigger, fields: Map<string, RuntimeField>): void {
   if (typeof t.where === 'function') {
     let sample: unknown;
     try {
-      sample = t.where({ now: new Date(), tenant: null });
+      sample = t.where({ now: new Date(), tenant: null, actor: null });
     } catch {
       sample = undefined; // depends on a tenant: checked when it runs
     }

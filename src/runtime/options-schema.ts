@@ -19,21 +19,24 @@ const args = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v
     ctx.addIssue({ code: 'custom', message: `is ${Math.ceil(bytes / 1024)} KiB of JSON; a run carries at most ${RUN_DATA_LIMIT_BYTES / 1024} KiB of data (it is stored in every run's input and history): pass an id and load the data in the action` });
   }
 });
-/**
- * A run may carry an actor only in the form an `actorPersister` stores, never the raw object (it
- * would sit in the run's history). Until actors are supported, one given is refused, not dropped.
- */
-const actor = z.custom<never>((v) => v === undefined, {
-  message: 'is not supported yet: a run would have to store the actor object raw in its history. Actors need an actorPersister (store/lookup), which this version does not have; leave `actor` out',
-});
 const duration = z.union([z.string().min(1), z.number().nonnegative()]);
+/** A tenant: a string, a number, or a plain object (named by `tenantKey`); null for none. */
+const tenant = z.union([z.string(), z.number(), z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: 'expected a tenant' })]).nullable();
+const tags = z.array(z.string().min(1).max(100)).max(20);
+/** Who a call acts for (the actor is persisted by the definition's actorPersister, never stored raw). */
+const acting = {
+  actor: z.unknown().optional(),
+  scope: z.object({ actor: z.unknown().optional(), tenant: tenant.optional(), context: args.optional() }).strict().optional(),
+  authorize: z.boolean().optional(),
+  tags: tags.optional(),
+};
 
 export const runTriggerOptionsSchema = z
   .object({
     actionArguments: args.optional(),
     args: args.optional(),
-    tenant: z.string().nullable().optional(),
-    actor: actor.optional(),
+    tenant: tenant.optional(),
+    ...acting,
     startDelay: duration.optional(),
     startOptions: z.record(z.string(), z.unknown()).optional(),
   })
@@ -42,8 +45,8 @@ export const runTriggerOptionsSchema = z
 export const scheduleOptionsSchema = z
   .object({
     actionArguments: args.optional(),
-    actor: actor.optional(),
-    tenant: z.string().nullable().optional(),
+    tenant: tenant.optional(),
+    ...acting,
     childrenPerRun: z.number().int().positive().max(1500).optional(),
   })
   .strict();
@@ -53,9 +56,10 @@ export const scheduleAndRunOptionsSchema = z
     drain: z.boolean().optional(),
     scheduledActions: z.boolean().optional(),
     triggers: z.boolean().optional(),
+    queue: z.string().min(1).optional(),
     actionArguments: args.optional(),
-    actor: actor.optional(),
-    tenant: z.string().nullable().optional(),
+    tenant: tenant.optional(),
+    ...acting,
     drainTimeoutMs: z.number().int().positive().optional(),
   })
   .strict();

@@ -2,6 +2,11 @@
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import type { RecordPlan, ScheduledActionInput, SchedulerInput } from '../../workflows/types';
 
+/** A definition's `timeout` as runs carry it: ms, null for none, or 'function' (asked before each attempt). */
+export function plannedTimeout(timeout: Trigger['timeout']): number | null | 'function' {
+  return typeof timeout === 'function' ? 'function' : timeout === 'infinity' ? null : timeout;
+}
+
 export function recordPlan(app: App, t: Trigger): RecordPlan {
   return {
     owner: app.name,
@@ -10,10 +15,11 @@ export function recordPlan(app: App, t: Trigger): RecordPlan {
     workflowType: t.workflowType,
     taskQueue: t.queue,
     maxAttempts: t.maxAttempts,
-    timeoutMs: t.timeout === 'infinity' ? null : t.timeout,
+    timeoutMs: plannedTimeout(t.timeout),
     triggerOnce: t.triggerOnce,
     backoff: typeof t.backoff === 'function' ? 'function' : t.backoff,
     priority: t.workerPriority,
+    ...(t.tags.length ? { tags: t.tags } : {}),
     hasOnError: t.onError !== undefined,
     onErrorFailsJob: t.onErrorFailsJob,
     logErrors: t.logErrors,
@@ -27,5 +33,5 @@ export function schedulerInput(app: App, t: Trigger, extra: Partial<SchedulerInp
 }
 
 export function scheduledActionInput(app: App, a: ScheduledAction, extra: Partial<ScheduledActionInput> = {}): ScheduledActionInput {
-  return { owner: app.name, actionId: a.id, maxAttempts: a.maxAttempts, timeoutMs: a.timeout === 'infinity' ? null : a.timeout, priority: a.priority, backoff: typeof a.backoff === 'function' ? 'function' : a.backoff, ...extra };
+  return { owner: app.name, actionId: a.id, maxAttempts: a.maxAttempts, timeoutMs: plannedTimeout(a.timeout), priority: a.priority, backoff: typeof a.backoff === 'function' ? 'function' : a.backoff, ...extra };
 }

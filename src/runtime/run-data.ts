@@ -4,21 +4,22 @@
  * data limit, so one record with poison data fails alone instead of sinking its page.
  */
 import type { Trigger } from '../definitions/define';
+import type { RecordDataInput } from '../definitions/types';
 import { formatPath, jsonBytes, jsonProblem, RUN_DATA_LIMIT_BYTES } from './json-safe';
 
 export type RunData = { metadata?: unknown; extraArgs?: Record<string, unknown> };
 
 /** The record's run data, or why it cannot travel with a run (naming the option, record and limit). */
-export function buildRunData(t: Trigger, record: Record<string, unknown>, recordId: string, runtimeArgs?: Record<string, unknown>): RunData | { problem: string } {
+export function buildRunData(t: Trigger, record: Record<string, unknown>, recordId: string, run: RecordDataInput, runtimeArgs?: Record<string, unknown>): RunData | { problem: string } {
   const data: RunData = {};
   try {
-    if (t.readMetadata) data.metadata = t.readMetadata(record);
+    if (t.readMetadata) data.metadata = t.readMetadata(record, run);
   } catch (err) {
     return { problem: `${t.id}.readMetadata threw for record ${recordId}: ${err instanceof Error ? err.message : String(err)}` };
   }
   let fromTrigger: Record<string, unknown> | undefined;
   try {
-    fromTrigger = typeof t.extraArgs === 'function' ? t.extraArgs(record) : t.extraArgs;
+    fromTrigger = typeof t.extraArgs === 'function' ? t.extraArgs(record, run) : t.extraArgs;
   } catch (err) {
     return { problem: `${t.id}.extraArgs threw for record ${recordId}: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -12,6 +12,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import type { SearchAttributePair } from '@temporalio/common';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { scheduleIdFor } from '../definitions/names';
+import { effective } from '../runtime/effective';
 import { scheduledActionInput, schedulerInput } from '../runtime/plan';
 import { fingerprint, stableStringify } from '../../workflows/primary-key';
 import { roleMemo } from '../../workflows/registry';
@@ -81,7 +82,9 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
   const timezone = isTrigger ? def.schedulerTimezone : def.timezone;
   const workflowType = isTrigger ? def.schedulerWorkflowType : def.workflowType;
   const taskQueue = isTrigger ? def.schedulerQueue : def.queue;
-  const args = isTrigger ? [schedulerInput(app, def)] : [scheduledActionInput(app, def)];
+  const args = isTrigger
+    ? [schedulerInput(app, def)]
+    : [scheduledActionInput(app, def, { ...(effective(app, def).listTenants !== undefined ? { listTenants: true } : {}), ...(def.tags.length ? { tags: def.tags } : {}) })];
   const kind = isTrigger ? 'scheduler' : 'scheduled-action';
   const paused = def.state === 'paused';
   const hash = fingerprint(stableStringify({ cron, timezone, workflowType, taskQueue, args, role: kind }));

@@ -1,16 +1,24 @@
 /** Registers this library's custom search attributes in a namespace (idempotent). */
 import type { Client, ConnectionLike } from '@temporalio/client';
+import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
+const INDEXED_TYPE = {
+  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  [SearchAttributeType.KEYWORD_LIST]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+} as const;
+
 export async function registerSearchAttributes(connection: ConnectionLike, namespace: string): Promise<string[]> {
-  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = ALL_SEARCH_ATTRIBUTES.map((k) => k.name).filter((n) => !(n in (existing.customAttributes ?? {})));
+  const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (existing.customAttributes ?? {})));
   if (missing.length) {
-    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((n) => [n, keyword])) });
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((k) => [k.name, INDEXED_TYPE[k.type as keyof typeof INDEXED_TYPE]])),
+    });
   }
-  return missing;
+  return missing.map((k) => k.name);
 }
 
 /**

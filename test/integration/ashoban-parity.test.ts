@@ -187,7 +187,7 @@ test('AshOban: "on_error_fails_oban_job? true/false": discard: 1, success: 1 / s
 
 test('AshOban: "extra args are set on a job": they are in the run input and reach the action', async () => {
   const t = await ctx.prisma.ticket.create({ data: { subject: 'p: extra' } });
-  const built = engine.triggers.buildTrigger(t, 'Ticket.process');
+  const built = await engine.triggers.buildTrigger(t, 'Ticket.process');
   assert.deepEqual((built.options.args as [{ extraArgs?: unknown }])[0].extraArgs, { extra_arg: 1 });
   await engine.triggers.scheduleAndRunTriggers([Ticket, 'process'], { drain: true });
   assert.deepEqual(seen.find((s) => s.subject === 'p: extra')?.extraArgs, { extra_arg: 1 });
@@ -292,7 +292,7 @@ test('a declarative update function that returns nothing fails the run and leave
 test('a run that snoozes many times continues as new, keeping its attempt and snooze count', async () => {
   const t = await ctx.prisma.ticket.create({ data: { subject: 'sleepy: often' } });
   snoozesLeft.set(t.id, 3);
-  const built = engine.triggers.buildTrigger(t, 'Ticket.sleepy');
+  const built = await engine.triggers.buildTrigger(t, 'Ticket.sleepy');
   const input = (built.options.args as [Record<string, unknown>])[0];
   const handle = await ctx.env.client.workflow.start(built.workflowType, { ...built.options, args: [{ ...input, snoozesPerRun: 2 }] });
   const result = (await handle.result()) as RecordRunResult;

@@ -29,7 +29,7 @@ test('a run of a type with no definition waits, is listed, and resumes when the 
 
   const t = await ctx.prisma.ticket.create({ data: { subject: 'dangling' } });
   // A run started while the definition existed (e.g. by an older deploy) ...
-  const built = createTriggerClient({ client: ctx.env.client, app: withRenamed }).buildTrigger(t, 'Ticket.renamed');
+  const built = await createTriggerClient({ client: ctx.env.client, app: withRenamed }).buildTrigger(t, 'Ticket.renamed');
   // ... picked up by a worker whose definitions no longer declare its type.
   const old = await startEngine(ctx.env, withoutRenamed, ctx.prisma, { registerSchedules: false });
   const handle = await ctx.env.client.workflow.start(built.workflowType, built.options);

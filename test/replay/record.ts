@@ -78,7 +78,7 @@ async function main(): Promise<void> {
 
     // snooze twice, continuing as new after each snooze
     script.set('napper', { snooze: 2 });
-    const built = triggers.buildTrigger(await ticket('napper'), 'Ticket.record');
+    const built = await triggers.buildTrigger(await ticket('napper'), 'Ticket.record');
     const input = (built.options.args as [Record<string, unknown>])[0];
     const napper = await client.workflow.start(built.workflowType, { ...built.options, args: [{ ...input, snoozesPerRun: 1 }] });
     await save('record-snooze-continue-as-new-first', napper, 'first');

@@ -6,12 +6,12 @@ import { ConfigError, createTriggerClient, defineApp, defineResource } from '../
 const app = defineApp({ name: 'opts', resources: [defineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, schedulerCron: false } } })] });
 const triggers = createTriggerClient({ client: {} as Client, app });
 
-test('runtime options are validated: unknown options name the call and suggest the right one', () => {
-  assert.throws(
-    () => triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actionArgs: {} } as never),
+test('runtime options are validated: unknown options name the call and suggest the right one', async () => {
+  await assert.rejects(
+    triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actionArgs: {} } as never),
     (e: unknown) => e instanceof ConfigError && /runTrigger\/buildTrigger options: unknown option "actionArgs" \(did you mean "actionArguments"\?\)/.test(e.message),
   );
-  assert.throws(() => triggers.buildTrigger({ id: 1 }, 'Ticket.process', { tenant: 5 } as never), (e: unknown) => e instanceof ConfigError && /option "tenant"/.test(e.message));
+  await assert.rejects(triggers.buildTrigger({ id: 1 }, 'Ticket.process', { tenant: [5] } as never), (e: unknown) => e instanceof ConfigError && /option "tenant"/.test(e.message));
 });
 
 test('scheduleAndRunTriggers and schedule reject unknown options before touching Temporal', async () => {
@@ -19,8 +19,8 @@ test('scheduleAndRunTriggers and schedule reject unknown options before touching
   await assert.rejects(triggers.schedule('Ticket.process', { collect: 'yes' } as never), (e: unknown) => e instanceof ConfigError && /option "collect"/.test(e.message));
 });
 
-test('buildTrigger returns the start options without starting anything', () => {
-  const built = triggers.buildTrigger({ id: 7 }, 'Ticket.process', { actionArguments: { why: 'x' }, startDelay: '5 minutes' });
+test('buildTrigger returns the start options without starting anything', async () => {
+  const built = await triggers.buildTrigger({ id: 7 }, 'Ticket.process', { actionArguments: { why: 'x' }, startDelay: '5 minutes' });
   assert.equal(built.workflowType, 'Ticket.process');
   assert.match(built.options.workflowId, /^Ticket\.process\/-\/7\/[0-9a-f]{16}$/);
   assert.equal(built.options.taskQueue, 'ticket_process');
@@ -29,38 +29,52 @@ test('buildTrigger returns the start options without starting anything', () => {
   assert.deepEqual(input.key, { id: 7 });
   assert.deepEqual(input.actionArguments, { why: 'x' });
   assert.equal(input.plan.maxAttempts, 1);
-  assert.equal(triggers.buildTrigger({ id: 7 }, 'Ticket.process').options.workflowId, 'Ticket.process/-/7', 'no arguments, no fingerprint');
-  assert.equal(triggers.buildTrigger({ id: 7 }, 'Ticket.process', { tenant: 'acme' }).options.workflowId, 'Ticket.process/acme/7', 'the tenant is part of the id');
+  assert.equal((await triggers.buildTrigger({ id: 7 }, 'Ticket.process')).options.workflowId, 'Ticket.process/-/7', 'no arguments, no fingerprint');
+  assert.equal((await triggers.buildTrigger({ id: 7 }, 'Ticket.process', { tenant: 'acme' })).options.workflowId, 'Ticket.process/acme/7', 'the tenant is part of the id');
 });
 
-test('startOptions may not replace what the library owns (search attributes, id policies): the error names the option', () => {
+test('startOptions may not replace what the library owns (search attributes, id policies): the error names the option', async () => {
   for (const key of ['typedSearchAttributes', 'searchAttributes', 'workflowIdReusePolicy', 'workflowIdConflictPolicy']) {
-    assert.throws(
-      () => triggers.buildTrigger({ id: 1 }, 'Ticket.process', { startOptions: { [key]: [] } }),
+    await assert.rejects(
+      triggers.buildTrigger({ id: 1 }, 'Ticket.process', { startOptions: { [key]: [] } }),
       (e: unknown) => e instanceof ConfigError && e.message.includes(`startOptions.${key} is set by the library`),
     );
   }
-  const built = triggers.buildTrigger({ id: 1 }, 'Ticket.process', { startOptions: { memo: { why: 'audit' } } });
+  const built = await triggers.buildTrigger({ id: 1 }, 'Ticket.process', { startOptions: { memo: { why: 'audit' } } });
   assert.deepEqual(built.options.memo, { why: 'audit', pttRole: 'record' }, "the user's memo, beside the run's role");
 });
 
-test("extra arguments are stored in the run's input and make it unique; the trigger's extraArgs win over runTrigger's args", () => {
+test("extra arguments are stored in the run's input and make it unique; the trigger's extraArgs win over runTrigger's args", async () => {
   const withExtra = defineApp({
     name: 'extra',
     resources: [defineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, schedulerCron: false, extraArgs: (t: { id: number }) => ({ extra_arg: 1, double: t.id * 2 }) } } })],
   });
   const client = createTriggerClient({ client: {} as Client, app: withExtra });
-  const built = client.buildTrigger({ id: 4 }, 'Ticket.process', { args: { extra_arg: 99, mine: true } });
+  const built = await client.buildTrigger({ id: 4 }, 'Ticket.process', { args: { extra_arg: 99, mine: true } });
   const input = (built.options.args as [{ extraArgs?: unknown }])[0];
   assert.deepEqual(input.extraArgs, { mine: true, extra_arg: 1, double: 8 });
-  assert.notEqual(built.options.workflowId, client.buildTrigger({ id: 4 }, 'Ticket.process').options.workflowId, 'different arguments, different run');
-  assert.equal(client.buildTrigger({ id: 4 }, 'Ticket.process', { args: { mine: true } }).options.workflowId, built.options.workflowId, 'same effective arguments, same run');
+  assert.notEqual(built.options.workflowId, (await client.buildTrigger({ id: 4 }, 'Ticket.process')).options.workflowId, 'different arguments, different run');
+  assert.equal((await client.buildTrigger({ id: 4 }, 'Ticket.process', { args: { mine: true } })).options.workflowId, built.options.workflowId, 'same effective arguments, same run');
 });
 
-test('an actor is refused with an error that says why (it would be stored raw), never stored or dropped silently', async () => {
-  const actorMessage = /option "actor" is not supported yet: .*actorPersister/;
-  assert.throws(() => triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actor: { id: 'u1' } } as never), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
-  await assert.rejects(triggers.runTrigger({ id: 1 }, 'Ticket.process', { actor: { id: 'u1' } } as never), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
-  await assert.rejects(triggers.schedule('Ticket.process', { actor: 'u1' } as never), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
-  await assert.rejects(triggers.scheduleAndRunTriggers(app, { actor: 'u1' } as never), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+test('an actor without an actorPersister is refused with an error that says so (never stored raw, never dropped)', async () => {
+  const actorMessage = /an actor was given but no actorPersister is configured .*never the object itself/;
+  await assert.rejects(triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actor: { id: 'u1' } }), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+  await assert.rejects(triggers.runTrigger({ id: 1 }, 'Ticket.process', { scope: { actor: { id: 'u1' } } }), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+  await assert.rejects(triggers.schedule('Ticket.process', { actor: 'u1' }), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+  await assert.rejects(triggers.scheduleAndRunTriggers(app, { actor: 'u1' }), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+});
+
+test('with a persister, only the persisted form of the actor is in the run input, and it makes the run unique', async () => {
+  const persisted = defineApp({
+    name: 'actors',
+    actorPersister: { store: (a: unknown) => ({ userId: (a as { id: string }).id }), lookup: (j: unknown) => (j ? { id: (j as { userId: string }).userId, loaded: true } : null) },
+    resources: [defineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, schedulerCron: false } } })],
+  });
+  const client = createTriggerClient({ client: {} as Client, app: persisted });
+  const built = await client.buildTrigger({ id: 3 }, 'Ticket.process', { actor: { id: 'u1', secretToken: 'never-stored' } });
+  const input = (built.options.args as [Record<string, unknown>])[0]!;
+  assert.deepEqual(input.actor, { userId: 'u1' });
+  assert.ok(!JSON.stringify(built.options).includes('never-stored'), 'the raw actor is not in the start options');
+  assert.notEqual(built.options.workflowId, (await client.buildTrigger({ id: 3 }, 'Ticket.process')).options.workflowId, 'another actor, another run');
 });
