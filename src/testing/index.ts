@@ -14,6 +14,7 @@ import { startTemporalStack, type TemporalStack, type TemporalStackOptions } fro
 export { startTemporalStack, isTemporalHealthy, prepareNamespace } from '../devstack/temporal-server';
 export { startEmbeddedPostgres } from '../devstack/embedded-postgres';
 export { listDanglingRuns } from '../runtime/dangling';
+export { createTriggerAssertions, type TriggerAssertions, type TriggeredOptions, type WouldScheduleOptions } from './assertions';
 
 /**
  * Starts a throw-away Temporal server (in-memory SQLite, no UI, free ports; the `temporal` CLI

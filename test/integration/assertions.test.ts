@@ -1,0 +1,67 @@
+/**
+ * The test assertions of the `./testing` entry (AshOban.Test): assertWouldSchedule /
+ * refuteWouldSchedule read with the trigger's `where` and start nothing; assertTriggered /
+ * refuteTriggered find the run by its deterministic id, with status, queue and priority filters;
+ * scheduleAndRunTriggers drains by default. Failure messages say what was expected and found.
+ */
+import assert, { AssertionError } from 'node:assert';
+import { after, before, test } from 'node:test';
+import { defineApp } from '../../src';
+import { createTriggerAssertions, type TriggerAssertions } from '../../src/testing';
+import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
+
+let ctx: Awaited<ReturnType<typeof testContext>>;
+let engine: Engine;
+let t: TriggerAssertions;
+const tag = uniqueName('asr');
+const Ticket = uniqueResource(tag, {
+  model: 'Ticket',
+  triggers: {
+    process: {
+      where: ({ tenant }) => ({ status: 'open', ...(tenant ? { subject: { startsWith: String(tenant) } } : {}) }),
+      schedulerCron: false,
+      workerPriority: 1,
+      action: { update: { status: 'processed' } },
+    },
+  },
+});
+const app = defineApp({ name: tag, resources: [Ticket] });
+
+before(async () => {
+  ctx = await testContext('assertions');
+  engine = await startEngine(ctx.env, app, ctx.prisma, { registerSchedules: false });
+  t = createTriggerAssertions({ client: ctx.env.client, app, prisma: ctx.prisma });
+});
+after(async () => {
+  await engine?.stop();
+  await ctx?.close();
+});
+
+const failsWith = (pattern: RegExp) => (err: unknown) => err instanceof AssertionError && pattern.test(err.message);
+
+test('assertWouldSchedule / refuteWouldSchedule read with where (and the tenant), starting nothing', async () => {
+  const open = await ctx.prisma.ticket.create({ data: { subject: 'acme: open' } });
+  const done = await ctx.prisma.ticket.create({ data: { subject: 'acme: done', status: 'processed' } });
+  await t.assertWouldSchedule(open, 'Ticket.process');
+  await t.assertWouldSchedule(open, 'Ticket.process', { tenant: 'acme' });
+  await t.refuteWouldSchedule(done, 'Ticket.process');
+  await t.refuteWouldSchedule(open, 'Ticket.process', { tenant: 'globex' });
+  await assert.rejects(t.assertWouldSchedule(done, 'Ticket.process'), failsWith(new RegExp(`expected Ticket ${done.id} to be scheduled by Ticket.process, but it does not match its where \\{"status":"open"\\}`)));
+  await assert.rejects(t.refuteWouldSchedule(open, 'Ticket.process'), failsWith(/not to be scheduled by Ticket\.process, but it matches its where/));
+  assert.equal((await ctx.env.client.workflow.count(`TriggerOwner = '${tag}'`)).count, 0, 'no run was started');
+});
+
+test('scheduleAndRunTriggers drains by default; assertTriggered / refuteTriggered with status, queue and priority', async () => {
+  await ctx.prisma.ticket.deleteMany({});
+  const a = await ctx.prisma.ticket.create({ data: { subject: 'one' } });
+  const never = await ctx.prisma.ticket.create({ data: { subject: 'never', status: 'errored' } });
+  const r = await t.scheduleAndRunTriggers(app);
+  assert.equal(r.byKind.record.success, 1);
+  await t.assertTriggered(a, 'Ticket.process');
+  await t.assertTriggered(a, 'Ticket.process', { status: 'completed', queue: `${tag}-process`, priority: 1 });
+  await t.refuteTriggered(never, 'Ticket.process');
+  await t.refuteTriggered(a, 'Ticket.process', { status: 'failed' });
+  await assert.rejects(t.assertTriggered(never, 'Ticket.process'), failsWith(new RegExp(`expected a run of Ticket.process for Ticket ${never.id} \\(workflow id .*\\), found none`)));
+  await assert.rejects(t.assertTriggered(a, 'Ticket.process', { status: 'running', priority: 5 }), failsWith(/found one, but with status completed, not running, priority key 2, not 5 \(priority 5\)/));
+  await assert.rejects(t.refuteTriggered(a, 'Ticket.process'), failsWith(/expected no run of Ticket\.process .* but found .* \(completed\)/));
+});
