@@ -11,7 +11,7 @@ import { jsonBytes } from '../src/runtime/json-safe';
 import { recordPlan } from '../src/runtime/plan';
 import { buildRunData } from '../src/runtime/run-data';
 import { tenantRef, type Tenant } from '../src/runtime/tenants';
-import { encodeKey, recordIdOf } from '../workflows/primary-key';
+import { encodeKey, recordIdOf, stableStringify } from '../workflows/primary-key';
 import { QUERY_ERROR_TYPE, type FindRecordsInput, type FindRecordsResult, type FoundRecord, type TenantRef } from '../workflows/types';
 import { definitionOfRun } from './definition-of-run';
 import { withHeartbeat } from './heartbeat';
@@ -73,7 +73,7 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   const where = resolveWhere(t, new Date(input.now), scope.tenant, scope.actor);
   const conditions = [where ?? {}];
   if (input.cursor) conditions.push(afterCursorWhere(order, input.cursor as Cursor));
-  const needFullRecord = typeof t.readMetadata === 'function' || typeof t.extraArgs === 'function' || t.useTenantFromRecord === true;
+  const needFullRecord = typeof t.readMetadata === 'function' || typeof t.extraArgs === 'function' || t.useTenantFromRecord === true || (t.chunks?.by?.length ?? 0) > 0;
   const query = (db: AnyPrismaClient) =>
     db[t.resource.delegate].findMany({
       where: { AND: conditions },
@@ -97,6 +97,7 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   for (const row of rows) {
     const key = encodeKey(row, pk);
     const rec: FoundRecord = { key, recordId: recordIdOf(key, pk) };
+    if (t.chunks?.by?.length) rec.group = stableStringify(t.chunks.by.map((f) => row[f] ?? null));
     let recordTenant = scope.tenant;
     try {
       if (t.useTenantFromRecord) {

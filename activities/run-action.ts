@@ -16,6 +16,7 @@ import { outcomeOfError } from './attempt-outcome';
 import { definitionOfRun } from './definition-of-run';
 import { resolveWhere } from './find-records';
 import { withHeartbeat } from './heartbeat';
+import { runChunkAttempt } from './run-chunk';
 import { currentRunOf, prepareTransaction, resolveScope } from './run-scope';
 import { withCurrentRun } from '../src/runtime/run-scope';
 import { testHooks } from './test-hooks';
@@ -62,6 +63,7 @@ async function runDeclarative(t: Trigger, tx: any, action: DeclarativeAction<any
 export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input: RunActionInput, mode: 'action' | 'onError'): Promise<AttemptOutcome> {
   const t = definitionOfRun(app, 'record');
   if (t.state !== 'active') return { status: 'cancel', reason: `trigger ${t.id} is ${t.state}` };
+  if (input.chunkKeys) return runChunkAttempt(app, prisma, t, input, mode);
   const handler = mode === 'action' ? t.action : t.onError;
   if (!handler) return { status: 'error', error: { name: 'DefinitionError', message: `${t.id} has no onError handler` }, backoffSeconds: 0 };
   const key = decodeKey(input.key);

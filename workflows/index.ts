@@ -8,11 +8,12 @@
  * again. `npm run cli -- dangling` lists such runs.
  */
 import { workflowInfo } from '@temporalio/workflow';
+import { chunkWorkflow } from './chunk-workflow';
 import { recordWorkflow } from './record-workflow';
 import { ROLE_MEMO, roleOf, type WorkflowRole } from './registry';
 import { scheduledActionWorkflow } from './scheduled-action-workflow';
 import { schedulerWorkflow } from './scheduler-workflow';
-import type { RecordRunInput, ScheduledActionInput, SchedulerInput } from './types';
+import type { ChunkInput, RecordRunInput, ScheduledActionInput, SchedulerInput } from './types';
 
 export class DanglingWorkflowTypeError extends Error {
   constructor(workflowType: string) {
@@ -45,7 +46,8 @@ export default async function triggerWorkflow(input: unknown): Promise<unknown> 
   if (role !== undefined && typeof startedAs === 'string' && startedAs !== role) throw new WorkflowRoleMismatchError(type, role, startedAs);
   switch (role) {
     case 'record':
-      return recordWorkflow(input as RecordRunInput);
+      // a trigger with chunks runs groups of records under the same stable name
+      return (input as RecordRunInput).chunk ? chunkWorkflow(input as RecordRunInput & { chunk: ChunkInput }) : recordWorkflow(input as RecordRunInput);
     case 'scheduler':
       return schedulerWorkflow(input as SchedulerInput);
     case 'scheduled-action':

@@ -1,5 +1,5 @@
 /** The id, input and search attributes of a per-record run (pure: used by workflows and clients). */
-import { recordWorkflowId } from './primary-key';
+import { fingerprint, recordWorkflowId, stableStringify, tenantIdPart } from './primary-key';
 import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner, TriggerRecordId, TriggerResource, TriggerTags, TriggerTenant } from './search-attributes';
 import type { FoundRecord, RecordPlan, RecordRunInput, RunScope } from './types';
 
@@ -31,5 +31,24 @@ export function recordRun(plan: RecordPlan, rec: FoundRecord, scope: RunScope, a
   const input: RecordRunInput = { plan, key: rec.key, recordId: rec.recordId, ...scope, actionArguments, metadata: rec.metadata };
   if (rec.extraArgs) input.extraArgs = rec.extraArgs;
   if (rec.poison) input.poison = rec.poison;
+  return { workflowId, input };
+}
+
+/** Search attributes of a chunk run: kind `chunk`, its first and last record ids. */
+export function chunkSearchAttributes(plan: RecordPlan, recordIds: string[], tenant: string | null, tags: string[] = []) {
+  const ids = recordIds.length > 1 ? `${recordIds[0]}..${recordIds[recordIds.length - 1]}` : (recordIds[0] ?? '');
+  return recordSearchAttributes(plan, ids, tenant, tags).map((a) => (a.key === TriggerKind ? { key: TriggerKind, value: 'chunk' } : a));
+}
+
+/**
+ * A chunk run for found records (same tenant and actor): id `<workflowType>/<tenant>/chunk-<fingerprint>`
+ * of its record ids and arguments, so the same chunk is never started twice while it runs.
+ */
+export function chunkRun(plan: RecordPlan, recs: FoundRecord[], scope: RunScope, actionArguments: Record<string, unknown>) {
+  const recordIds = recs.map((r) => r.recordId);
+  const print = fingerprint(stableStringify({ recordIds, actionArguments, actor: scope.actor ?? null }));
+  const workflowId = `${plan.workflowType}/${tenantIdPart(scope.tenant)}/chunk-${print}`;
+  const first = recs[0]!;
+  const input: RecordRunInput = { plan, key: first.key, recordId: first.recordId, ...scope, actionArguments, chunk: { keys: recs.map((r) => r.key), recordIds } };
   return { workflowId, input };
 }

@@ -7,9 +7,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, log, makeContinueAsNewFunc, ParentClosePolicy, proxyActivities, sleep, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { temporalPriority } from './priority';
-import { recordRun, recordSearchAttributes } from './record-run';
+import { chunkRun, chunkSearchAttributes, recordRun, recordSearchAttributes } from './record-run';
 import { roleMemo } from './registry';
-import { ACTIVITY_HEARTBEAT_TIMEOUT, QUERY_ERROR_TYPE, SCHEDULER_TASK_TIMEOUT, type FindRecordsResult, type TenantRef, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
+import { ACTIVITY_HEARTBEAT_TIMEOUT, QUERY_ERROR_TYPE, SCHEDULER_TASK_TIMEOUT, type FindRecordsResult, type FoundRecord, type TenantRef, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
 
 /** Children started per workflow run before continuing as new (server limit: 2000 pending). */
 const CHILDREN_PER_RUN = 1500;
@@ -95,26 +95,27 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     readInTenant += page.records.length;
     const { plan } = page;
     const tickTenant = tenants?.[tenantIndex] ?? null;
-    const start = async (rec: (typeof page.records)[number]): Promise<void> => {
-      // useTenantFromRecord: the record's own tenant; otherwise the tenant this page was read for
+    // useTenantFromRecord: the record's own tenant; otherwise the tenant this page was read for
+    const scopeOf = (rec: FoundRecord) => {
       const t = rec.tenant !== undefined ? rec.tenant : tickTenant;
-      const scope = {
+      return {
         tenant: t?.key ?? null,
         ...(t?.value !== undefined ? { tenantValue: t.value } : {}),
         ...(page.runActor !== undefined ? { actor: page.runActor } : {}),
         ...(input.authorize !== undefined ? { authorize: input.authorize } : {}),
         ...(input.context !== undefined ? { context: input.context } : {}),
       };
-      const run = recordRun(plan, rec, scope, input.actionArguments ?? {});
+    };
+    const startRun = async (workflowId: string, runInput: unknown, attributes: ReturnType<typeof recordSearchAttributes>): Promise<void> => {
       try {
         await startChild(plan.workflowType, {
-          workflowId: run.workflowId,
+          workflowId,
           taskQueue: plan.taskQueue,
-          args: [run.input],
+          args: [runInput],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           memo: roleMemo('record'),
           workflowIdReusePolicy: plan.triggerOnce ? WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY : WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          typedSearchAttributes: recordSearchAttributes(plan, rec.recordId, scope.tenant, input.tags),
+          typedSearchAttributes: attributes,
           ...(plan.priority !== undefined ? { priority: temporalPriority(plan.priority) } : {}),
         });
         stats.started++;
@@ -123,8 +124,37 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
         stats.skipped++;
       }
     };
-    for (let i = 0; i < page.records.length; i += START_SLICE) await Promise.all(page.records.slice(i, i + START_SLICE).map(start));
-    startedThisRun += page.records.length;
+    const units: (() => Promise<void>)[] = [];
+    if (plan.chunkSize) {
+      // chunks: records of one group (`by` values) and tenant, up to chunkSize each, in page order;
+      // a poison record still gets a run of its own, which fails alone
+      const groups = new Map<string, FoundRecord[]>();
+      for (const rec of page.records) {
+        if (rec.poison) {
+          const run = recordRun(plan, rec, scopeOf(rec), input.actionArguments ?? {});
+          units.push(() => startRun(run.workflowId, run.input, recordSearchAttributes(plan, rec.recordId, run.input.tenant, input.tags)));
+          continue;
+        }
+        const groupKey = `${rec.group ?? ''}|${scopeOf(rec).tenant ?? ''}`;
+        const group = groups.get(groupKey) ?? [];
+        group.push(rec);
+        groups.set(groupKey, group);
+      }
+      for (const group of groups.values()) {
+        for (let i = 0; i < group.length; i += plan.chunkSize) {
+          const recs = group.slice(i, i + plan.chunkSize);
+          const run = chunkRun(plan, recs, scopeOf(recs[0]!), input.actionArguments ?? {});
+          units.push(() => startRun(run.workflowId, run.input, chunkSearchAttributes(plan, run.input.chunk!.recordIds, run.input.tenant, input.tags)));
+        }
+      }
+    } else {
+      for (const rec of page.records) {
+        const run = recordRun(plan, rec, scopeOf(rec), input.actionArguments ?? {});
+        units.push(() => startRun(run.workflowId, run.input, recordSearchAttributes(plan, rec.recordId, run.input.tenant, input.tags)));
+      }
+    }
+    for (let i = 0; i < units.length; i += START_SLICE) await Promise.all(units.slice(i, i + START_SLICE).map((u) => u()));
+    startedThisRun += units.length;
     cursor = page.cursor;
     if (page.done) {
       if (!tenants || tenantIndex + 1 >= tenants.length) break;

@@ -44,6 +44,8 @@ export interface RecordPlan {
   backoff?: number | 'exponential' | 'function';
   /** Oban-style priority of the runs (0 highest); applied as a Temporal task priority. */
   priority?: number;
+  /** `chunks.size`: runs of up to this many records each. */
+  chunkSize?: number;
   /** The trigger's tags (search attribute `TriggerTags`). */
   tags?: string[];
   hasOnError: boolean;
@@ -67,6 +69,41 @@ export interface RecordRunInput extends RunScope {
   snoozesPerRun?: number;
   /** The record's run data could not be built (see FoundRecord.poison): the run fails at once with this. */
   poison?: string;
+  /** A chunk run (`chunks` on the trigger): these records, in one transaction per attempt. */
+  chunk?: ChunkInput;
+}
+
+/** The records of a chunk run (`key` and `recordId` of the run input are the first one's). */
+export interface ChunkInput {
+  keys: EncodedKey[];
+  recordIds: string[];
+}
+
+/** What one attempt of a chunk did, record by record. */
+export interface ChunkAttemptResult {
+  /** Committed. */
+  succeeded: string[];
+  /** Gone or no longer matching `where`: untouched. */
+  noLongerApplies: string[];
+  /** Locked by another run in flight (SKIP LOCKED): left to it. */
+  inFlight: string[];
+  /** Failed this attempt (the action said so): retried, then given to onError. */
+  failed: { recordId: string; error: SerializedErrorData }[];
+  /** The wait before retrying the failed ones (the trigger's `backoff`), when a retry follows. */
+  backoffSeconds?: number;
+}
+
+export interface ChunkCounts {
+  success: number;
+  failure: number;
+  discard: number;
+  cancelled: number;
+  /** In flight in another run when this chunk claimed them. */
+  inFlight: number;
+}
+
+export interface ChunkRunResult extends RecordRunResult {
+  chunk: ChunkCounts;
 }
 
 export type RunOutcome = 'success' | 'failure' | 'discard' | 'cancelled';
@@ -81,7 +118,7 @@ export interface RecordRunResult {
 
 /** Result of one attempt of an action (trigger, on-error or scheduled action). */
 export type AttemptOutcome =
-  | { status: 'success' }
+  | { status: 'success'; chunk?: ChunkAttemptResult }
   | { status: 'snooze'; seconds: number }
   | { status: 'cancel'; reason: string }
   | { status: 'no-longer-applies'; reason: string }
@@ -138,6 +175,8 @@ export interface SchedulerResult extends SchedulerStats {
 export interface FoundRecord {
   key: EncodedKey;
   recordId: string;
+  /** Chunk triggers: the record's `by` values (records with equal ones share chunks). */
+  group?: string;
   /** `useTenantFromRecord`: the record's own tenant. */
   tenant?: TenantRef | null;
   metadata?: unknown;
@@ -178,6 +217,8 @@ export interface FindRecordsResult {
 export interface RunActionInput extends RunScope {
   triggerId: string;
   key: EncodedKey;
+  /** A chunk attempt: these records (those still pending), in one transaction. */
+  chunkKeys?: EncodedKey[];
   actionArguments: Record<string, unknown>;
   metadata?: unknown;
   extraArgs?: Record<string, unknown>;
@@ -251,7 +292,7 @@ export interface TriggerActivityFns {
   /** The trigger's `backoff` function, for an attempt that did not return (run as a local activity). */
   pttBackoff(input: BackoffInput): Promise<number>;
   /** Whether the calling run's action (or onError) committed: asked after a last attempt that never returned. */
-  pttCommitted(input: { kind: 'action' | 'onError' }): Promise<boolean>;
+  pttCommitted(input: { kind: 'action' | 'onError' | `${'action' | 'onError'}:${number}` }): Promise<boolean>;
   /** The calling run's `timeout` function, asked before each attempt (a local activity). */
   pttTimeout(input: TimeoutInput): Promise<number | null>;
   /** The tenants of the calling scheduled action (a run started without one fans out over them). */

@@ -146,6 +146,8 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
       queue: t.queue ?? defaultQueue(cfg.model, name),
     };
     checkNameLengths(path, names);
+    if (t.chunks && t.readMetadata) throw new DefinitionError(`${path}.chunks`, 'a chunk run carries records, not per-record metadata: remove readMetadata, or chunks.');
+    if (t.chunks && t.triggerOnce) throw new DefinitionError(`${path}.chunks`, 'triggerOnce remembers runs per record, and a chunk run holds many: remove triggerOnce, or chunks.');
     if (t.onErrorFailsJob && !t.onError) {
       throw new DefinitionError(`${path}.onErrorFailsJob`, 'is set but there is no onError handler: add `onError`, or remove `onErrorFailsJob`.');
     }

@@ -117,6 +117,14 @@ export interface TriggerDefinition<R = any, TTx = any> {
   sharedContext?: SharedContext;
   /** Tags on every run, searchable as `TriggerTags` (merged with tags given per call). @default [] */
   tags?: string[];
+  /**
+   * Chunks (Oban Pro's chunk worker): the scheduler starts one run per `size` records (grouped by
+   * the `by` fields, the tenant and the actor), each attempt one transaction over its records. A
+   * declarative action becomes one `updateMany` / `deleteMany`; a function action gets
+   * `(records, ctx)` and may return `{ failed: [{ record, error }] }`. `timeout`: ms per chunk
+   * attempt (default the trigger's). Not with `readMetadata` or `triggerOnce`. @default none: one run per record
+   */
+  chunks?: { size: number; timeout?: number; by?: string[] };
 }
 
 /** Options of a scheduled action: a cron job that runs an action (AshOban's scheduled action). */

@@ -63,6 +63,8 @@ const prepareTransaction = fn<PrepareTransactionFn>('a prepareTransaction functi
 const tags = z.array(z.string().min(1).max(100)).max(20);
 const timeout = z.union([positiveInt, z.literal('infinity'), fn<TimeoutFn>('a timeout function')]);
 
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier');
+
 export const triggerSchema = z
   .object({
     /** Prisma `where` for the scheduler query and the per-record re-read, or a function of `{ now, tenant }`. */
@@ -137,6 +139,17 @@ export const triggerSchema = z
     sharedContext: sharedContext.optional(),
     /** Tags, searchable on every run (`TriggerTags`). */
     tags: tags.default([]),
+    /** Runs of up to `size` records each, one transaction per attempt (Oban Pro's chunks). */
+    chunks: z
+      .object({
+        size: z.number().int().min(1).max(1000),
+        /** Time limit of one chunk attempt in ms. */
+        timeout: positiveInt.optional(),
+        /** Record fields: only records with equal values share a chunk. */
+        by: z.array(identifier).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -173,7 +186,6 @@ export const scheduledActionSchema = z
   })
   .strict();
 
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier');
 
 export const resourceSchema = z
   .object({

@@ -11,7 +11,8 @@
  */
 import type { App } from '../definitions/define';
 
-export type MarkerKind = 'action' | 'onError';
+/** `action`, `onError`; a chunk attempt's are `action:<attempt>` / `onError:<attempt>` (each attempt commits its own records). */
+export type MarkerKind = 'action' | 'onError' | `${'action' | 'onError'}:${number}`;
 
 /** Days a marker is kept: longer than any retry of the run it belongs to. */
 export const MARKER_RETENTION_DAYS = 7;

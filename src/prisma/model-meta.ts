@@ -183,6 +183,13 @@ function verifyTrigger(t: Trigger, fields: Map<string, RuntimeField>): void {
   } else {
     checkWhereKeys(path, t.where, fields);
   }
+  for (const f of t.chunks?.by ?? []) {
+    const field = fields.get(f);
+    if (!field || field.kind === 'object') {
+      const hint = didYouMean(f, [...fields.keys()]);
+      throw new DefinitionError(`${t.id}.chunks.by.${f}`, `not a scalar field${hint ? ` (did you mean "${hint}"?)` : ''}`);
+    }
+  }
   for (const term of orderFor(t.sort, [])) {
     const f = fields.get(term.field);
     if (!f) {

@@ -8,7 +8,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { App, Trigger } from '../definitions/define';
 import { TriggerError } from '../errors';
 import { runStateQuery } from '../../workflows/messages';
-import { FAILURE_TYPE, type RecordRunResult } from '../../workflows/types';
+import { FAILURE_TYPE, type ChunkCounts, type ChunkRunResult, type RecordRunResult } from '../../workflows/types';
 import { and, quote } from './visibility';
 
 /** Outcome counts of drained runs. */
@@ -77,7 +77,7 @@ export async function runsOfTick(
     and(
       `TriggerOwner = ${quote(app.name)}`,
       `TriggerName = ${quote(t.id)}`,
-      `TriggerKind = 'record'`,
+      `(TriggerKind = 'record' OR TriggerKind = 'chunk')`,
       tick.tenant !== null && `TriggerTenant = ${quote(tick.tenant)}`,
       `(ExecutionStatus = 'Running' OR CloseTime >= ${quote(tick.since.toISOString())})`,
     ),
@@ -99,7 +99,10 @@ export async function drainOne(client: Client, workflowId: string, deadline: num
   for (;;) {
     const desc = await handle.describe();
     if (desc.status.name !== 'RUNNING') {
-      count(into, kind, await outcomeOf(handle, desc.status.name));
+      const chunk = await chunkCountsOf(handle, desc.status.name);
+      // a chunk run: its records' outcomes, one by one (those in flight elsewhere count in their own run)
+      if (chunk) for (const o of ['success', 'failure', 'discard', 'cancelled'] as const) for (let i = 0; i < chunk[o]; i++) count(into, kind, o);
+      else count(into, kind, await outcomeOf(handle, desc.status.name));
       return;
     }
     const state = await handle.query(runStateQuery).catch(() => 'running');
@@ -112,6 +115,17 @@ export async function drainOne(client: Client, workflowId: string, deadline: num
       return;
     }
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The per-record counts of a closed chunk run (from its result, or its failure's details), else undefined. */
+async function chunkCountsOf(handle: WorkflowHandle, status: string): Promise<ChunkCounts | undefined> {
+  if (status !== 'COMPLETED' && status !== 'FAILED') return undefined;
+  try {
+    return ((await handle.result()) as Partial<ChunkRunResult>)?.chunk;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) return (err.cause.details?.[0] as Partial<ChunkRunResult> | undefined)?.chunk;
+    return undefined;
   }
 }
 

@@ -20,6 +20,7 @@ export function recordPlan(app: App, t: Trigger): RecordPlan {
     backoff: typeof t.backoff === 'function' ? 'function' : t.backoff,
     priority: t.workerPriority,
     ...(t.tags.length ? { tags: t.tags } : {}),
+    ...(t.chunks ? { chunkSize: t.chunks.size } : {}),
     hasOnError: t.onError !== undefined,
     onErrorFailsJob: t.onErrorFailsJob,
     logErrors: t.logErrors,

@@ -221,6 +221,14 @@ describe('defineResource: errors', () => {
     assert.match(definitionError(() => ticketWith({ action: 'run' })).message, /got string$/m);
   });
 
+  test('chunks: a size from 1 to 1000; not with readMetadata or triggerOnce, each refusal saying why', () => {
+    assert.equal(defineResource({ model: 'Ticket', triggers: { process: { action, chunks: { size: 100, by: ['priority'] } } } }).triggers[0]!.chunks?.size, 100);
+    assert.equal(definitionError(() => ticketWith({ chunks: { size: 0 } })).path, 'Ticket.triggers.process.chunks.size');
+    assert.equal(definitionError(() => ticketWith({ chunks: { size: 1001 } })).path, 'Ticket.triggers.process.chunks.size');
+    assert.match(definitionError(() => ticketWith({ chunks: { size: 10 }, readMetadata: () => 1 })).message, /chunks: a chunk run carries records, not per-record metadata/);
+    assert.match(definitionError(() => ticketWith({ chunks: { size: 10 }, triggerOnce: true })).message, /chunks: triggerOnce remembers runs per record/);
+  });
+
   test('model, primary key and trigger names must be identifiers', () => {
     const model = definitionError(() => defineResource({ model: 'my-ticket' }));
     assert.equal(model.path, 'my-ticket.model');
