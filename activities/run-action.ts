@@ -65,7 +65,7 @@ export async function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input
   if (t.state !== 'active') return { status: 'cancel', reason: `trigger ${t.id} is ${t.state}` };
   if (input.chunkKeys) return runChunkAttempt(app, prisma, t, input, mode);
   const handler = mode === 'action' ? t.action : t.onError;
-  if (!handler) return { status: 'error', error: { name: 'DefinitionError', message: `${t.id} has no onError handler` }, backoffSeconds: 0 };
+  if (!handler) return { status: 'error', error: { name: 'DefinitionError', message: `${t.id} has no ${mode === 'action' ? 'action' : 'onError handler'}` }, backoffSeconds: 0 };
   const key = decodeKey(input.key);
   const pk = t.resource.primaryKey;
   const model = runtimeModels(prisma)?.[t.resource.model];

@@ -55,7 +55,7 @@ function failuresOf(t: Trigger, ret: unknown): { recordId: string; error: unknow
 }
 
 export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trigger, input: RunActionInput, mode: 'action' | 'onError'): Promise<AttemptOutcome> {
-  const handler = mode === 'action' ? t.action : t.onError;
+  const handler = mode === 'action' ? (t.chunkAction ?? t.action) : t.onError;
   if (!handler) return { status: 'error', error: { name: 'DefinitionError', message: `${t.id} has no onError handler` }, backoffSeconds: 0 };
   const pk = t.resource.primaryKey;
   const encoded = input.chunkKeys ?? [];
@@ -108,7 +108,15 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
             if (t.debug) log.debug(`Trigger ${t.id}: chunk of ${records.length} records`, { mode, attempt: input.attempt });
             const matchingWhere = { AND: [where ?? {}, { OR: records.map((r) => Object.fromEntries(pk.map((f) => [f, r[f]]))) }] };
             failed = await withCurrentRun(run, async () => {
-              if (typeof handler === 'function') return failuresOf(t, await (handler as unknown as (records: unknown[], c: unknown) => unknown)(records, ctx));
+              if (typeof handler === 'function' && mode === 'action') return failuresOf(t, await (handler as (records: unknown[], c: unknown) => unknown)(records, ctx));
+              if (typeof handler === 'function') {
+                // a function onError: once per failed record, each with its own error, in this one transaction
+                for (const r of records) {
+                  const id = recordIdOf(encodeKey(r, pk), pk);
+                  await (handler as (record: unknown, c: OnErrorContext) => unknown)(r, { ...(ctx as OnErrorContext), error: input.chunkErrors?.[id] ?? (ctx as OnErrorContext).error });
+                }
+                return [];
+              }
               if ('delete' in handler) await tx[t.resource.delegate].deleteMany({ where: matchingWhere });
               else if (typeof handler.update !== 'function') await tx[t.resource.delegate].updateMany({ where: matchingWhere, data: handler.update });
               else {

@@ -119,7 +119,8 @@ export async function chunkWorkflow(input: RecordRunInput & { chunk: ChunkInput 
       return finish();
     }
     const first = errors.get(pending[0]!) ?? { name: 'Error', message: 'chunk processing failed' };
-    const handled = await attempt(() => acts.pttRunOnError({ ...base, ...limit, chunkKeys: pending.map((id) => keyOf.get(id)!), attempt: attemptNo, error: first }), attemptNo, undefined, () => acts.pttCommitted({ kind: `onError:${attemptNo}` }));
+    const chunkErrors = Object.fromEntries(pending.flatMap((id) => (errors.has(id) ? [[id, errors.get(id)!]] : [])));
+    const handled = await attempt(() => acts.pttRunOnError({ ...base, ...limit, chunkKeys: pending.map((id) => keyOf.get(id)!), chunkErrors, attempt: attemptNo, error: first }), attemptNo, undefined, () => acts.pttCommitted({ kind: `onError:${attemptNo}` }));
     if (handled.status === 'success') settle([...pending], plan.onErrorFailsJob ? 'discard' : 'success');
     else if (handled.status === 'cancel' || handled.status === 'no-longer-applies') settle([...pending], 'cancelled');
     else settle([...pending], 'failure');

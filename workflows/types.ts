@@ -219,6 +219,8 @@ export interface RunActionInput extends RunScope {
   key: EncodedKey;
   /** A chunk attempt: these records (those still pending), in one transaction. */
   chunkKeys?: EncodedKey[];
+  /** A chunk's onError: each failed record's own error, by record id. */
+  chunkErrors?: Record<string, SerializedErrorData>;
   actionArguments: Record<string, unknown>;
   metadata?: unknown;
   extraArgs?: Record<string, unknown>;

@@ -146,8 +146,12 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
       queue: t.queue ?? defaultQueue(cfg.model, name),
     };
     checkNameLengths(path, names);
+    if (!t.action && !t.chunkAction) throw new DefinitionError(`${path}.action`, 'is required: a function (record, ctx) => …, { update: data }, { update: (record, ctx) => data } or { delete: true } (or chunkAction, with chunks)');
+    if (t.chunkAction && !t.chunks) throw new DefinitionError(`${path}.chunkAction`, 'runs on chunks of records: add chunks: { size }, or give a per-record action instead.');
+    if (t.chunkAction && t.action) throw new DefinitionError(`${path}.chunkAction`, 'and action are both given: with chunks, a function goes in chunkAction and a declarative action in action; keep one.');
     if (t.chunks && t.readMetadata) throw new DefinitionError(`${path}.chunks`, 'a chunk run carries records, not per-record metadata: remove readMetadata, or chunks.');
     if (t.chunks && t.triggerOnce) throw new DefinitionError(`${path}.chunks`, 'triggerOnce remembers runs per record, and a chunk run holds many: remove triggerOnce, or chunks.');
+    if (t.chunks && typeof t.action === 'function') throw new DefinitionError(`${path}.action`, 'with chunks, a function action goes in chunkAction: (records, ctx) => …; action takes a declarative { update } or { delete: true }.');
     if (t.onErrorFailsJob && !t.onError) {
       throw new DefinitionError(`${path}.onErrorFailsJob`, 'is set but there is no onError handler: add `onError`, or remove `onErrorFailsJob`.');
     }

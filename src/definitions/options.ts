@@ -11,6 +11,11 @@ import type { ActionContext, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTr
 /** A declarative action: a Prisma update (data, or a function of the record) or a delete. */
 export type DeclarativeAction<R> = { update: Record<string, unknown> | ((record: R, ctx: ActionContext) => Record<string, unknown> | Promise<Record<string, unknown>>) } | { delete: true };
 
+/** What a `chunkAction` may return: the records it could not process, with why. */
+export interface ChunkActionResult<R> {
+  failed?: { record: R; error: unknown }[];
+}
+
 /** `active`: running; `paused`: Schedule paused and runs cancelled; `deleted`: Schedule removed. */
 export type DefinitionState = 'active' | 'paused' | 'deleted';
 
@@ -19,9 +24,17 @@ export interface TriggerDefinition<R = any, TTx = any> {
   /**
    * The action, run on the freshly re-read (and locked) record inside one transaction: a
    * function `(record, ctx) => …` (write through `ctx.tx`), or `{ update: data }`,
-   * `{ update: (record, ctx) => data }`, `{ delete: true }`.
+   * `{ update: (record, ctx) => data }`, `{ delete: true }`. With `chunks`, a declarative action
+   * (one `updateMany` / `deleteMany` per chunk), or give `chunkAction` instead.
+   * @default none: required unless `chunkAction` is given
    */
-  action: ((record: R, ctx: ActionContext<TTx>) => unknown) | DeclarativeAction<R>;
+  action?: ((record: R, ctx: ActionContext<TTx>) => unknown) | DeclarativeAction<R>;
+  /**
+   * With `chunks`: `(records, ctx) => …` on a chunk's re-read, still-matching records, in one
+   * transaction; return `{ failed: [{ record, error }] }` for records it could not process (they
+   * are retried alone, then given to `onError`). @default none
+   */
+  chunkAction?: (records: R[], ctx: ActionContext<TTx>) => ChunkActionResult<R> | void | Promise<ChunkActionResult<R> | void>;
   /**
    * Which records: a Prisma `where`, or `({ now, tenant }) => where` for time-relative
    * conditions. Used by the scheduler query and by the per-record re-read.

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { didYouMean } from './did-you-mean';
 import type { ActorPersister } from '../runtime/actors';
+import type { ChunkActionResult } from './options';
 import type { Tenant, TenantKeyFn } from '../runtime/tenants';
 import type { ActionContext, ActionResult, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTransactionFn, RecordDataInput, ScheduledActionContext, TimeoutFn, WhereInput } from './types';
 
@@ -70,7 +71,9 @@ export const triggerSchema = z
     /** Prisma `where` for the scheduler query and the per-record re-read, or a function of `{ now, tenant }`. */
     where: z.union([plainObject, fn<(input: WhereInput) => Record<string, unknown>>('a where function')]).optional(),
     /** The action run on each matching record (re-read and locked, in one transaction). */
-    action: triggerActionSchema,
+    action: triggerActionSchema.optional(),
+    /** With `chunks`: `(records, ctx) => …` in one transaction per chunk attempt. */
+    chunkAction: fn<(records: any[], ctx: ActionContext) => ChunkActionResult<any> | void | Promise<ChunkActionResult<any> | void>>('a chunkAction function').optional(),
     /** Cron of the scheduler (5-7 fields, `@daily`, ...). `false`: no scheduler, on-demand only. */
     schedulerCron: z.union([z.string().min(1), z.literal(false)]).default('* * * * *'),
     /** IANA time zone for `schedulerCron`. */

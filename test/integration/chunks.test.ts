@@ -34,7 +34,7 @@ const Ticket = uniqueResource(tag, {
       maxAttempts: 2,
       backoff: 0,
       onErrorFailsJob: true,
-      action: async (records: { id: number; subject: string; priority: number }[], c) => {
+      chunkAction: async (records: { id: number; subject: string; priority: number }[], c) => {
         calls.push(records.map((r) => r.id));
         const bad = records.filter((r) => r.subject.includes('bad'));
         for (const r of records.filter((x) => !bad.includes(x))) await c.tx.ticket.update({ where: { id: r.id }, data: { status: 'processed', attempts: { increment: 1 } } });
@@ -47,7 +47,7 @@ const Ticket = uniqueResource(tag, {
       schedulerCron: false,
       sort: [{ priority: 'desc' }],
       chunks: { size: 10 },
-      action: async (records: { id: number }[], c) => {
+      chunkAction: async (records: { id: number }[], c) => {
         held.entered++;
         if (held.closed) await held.gate.promise;
         for (const r of records) await c.tx.ticket.update({ where: { id: r.id }, data: { status: 'processed', attempts: { increment: 1 } } });

@@ -41,6 +41,22 @@ export const ReplayTickets = defineResource({
     timesOut: { ...base, ...names('timesOut'), timeout: 1000, maxAttempts: 2, backoff: () => 1, action: scripted },
     paged: { ...base, ...names('paged'), where: { status: 'open', subject: { startsWith: 'paged' } }, streamBatchSize: 2, action: scripted },
     dangling: { ...base, ...names('dangling'), action: scripted },
+    chunked: {
+      ...base,
+      ...names('chunked'),
+      where: { status: 'open', subject: { startsWith: 'chunk' } },
+      chunks: { size: 5 },
+      maxAttempts: 2,
+      backoff: 1,
+      chunkAction: async (records: { id: number; subject: string }[], c: { tx: unknown }) => {
+        const bad = records.filter((r) => r.subject.includes('bad'));
+        for (const r of records.filter((x) => !bad.includes(x))) await (c.tx as { ticket: { update(a: unknown): Promise<unknown> } }).ticket.update({ where: { id: r.id }, data: { status: 'processed' } });
+        return { failed: bad.map((record) => ({ record, error: new Error('bad record') })) };
+      },
+      onError: { update: { status: 'errored' } },
+    },
+    tenanted: { ...base, ...names('tenanted'), where: ({ tenant }) => ({ status: 'open', subject: { startsWith: `tenant ${String(tenant)}` } }), listTenants: ['t1', 't2'], action: scripted },
+    limited: { ...base, ...names('limited'), maxAttempts: 2, backoff: 1, timeout: ({ attempt }) => (attempt === 1 ? 1000 : 'infinity'), action: scripted },
   },
   scheduledActions: {
     digest: {
@@ -55,6 +71,7 @@ export const ReplayTickets = defineResource({
         if (s.fail && s.fail-- > 0) throw new Error('scripted digest failure');
       },
     },
+    perTenant: { cron: '@yearly', queue: QUEUE, workflowType: 'replay.perTenant', listTenants: ['t1', 't2'], action: async () => {} },
   },
 });
 

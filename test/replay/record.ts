@@ -94,6 +94,31 @@ async function main(): Promise<void> {
     script.set('digest', { snooze: 1, fail: 1 });
     await save('scheduled-action-snooze-retry', await triggers.schedule('Ticket.digest'));
 
+    // a chunk of 5 with one record failing both attempts, then handed to onError
+    for (const s of ['chunk a', 'chunk bad', 'chunk c']) await ticket(s);
+    const chunkTick = await triggers.schedule('Ticket.chunked');
+    await chunkTick.result();
+    const chunkRunId = await (async () => {
+      for (;;) {
+        for await (const wf of client.workflow.list({ query: `ParentWorkflowId = '${chunkTick.workflowId}'` })) return wf.workflowId;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    await save('chunk-partial-failure-onerror', client.workflow.getHandle(chunkRunId));
+
+    // a scheduler over two tenants
+    for (const s of ['tenant t1 a', 'tenant t2 a']) await ticket(s);
+    await save('scheduler-two-tenants', await triggers.schedule('Ticket.tenanted'));
+
+    // a timeout function: the first attempt has 1 s and hangs (on a release of its own), the second has no limit
+    release.promise = new Promise<void>((r) => (release.open = r));
+    script.set('limited', { hang: 1 });
+    await save('record-timeout-function', await triggers.runTrigger(await ticket('limited'), 'Ticket.limited'));
+    release.open();
+
+    // a scheduled action over two tenants: one run per tenant
+    await save('scheduled-action-tenant-fanout', await triggers.schedule('Ticket.perTenant'));
+
     // a run of a type the first worker does not know waits, then resumes on a worker that does
     worker.worker.shutdown();
     await worker.done;

@@ -125,7 +125,7 @@ describe('defineResource: defaults', () => {
   test('declarative actions, where functions and backoff functions are accepted', () => {
     const where = () => ({ status: 'open' });
     const backoff = (attempt: number) => attempt * 2;
-    assert.equal(ticketWith({ action: { delete: true } }).triggers[0]!.action.constructor, Object);
+    assert.equal(ticketWith({ action: { delete: true } }).triggers[0]!.action?.constructor, Object);
     assert.deepEqual(ticketWith({ action: { update: { status: 'done' } } }).triggers[0]!.action, { update: { status: 'done' } });
     const t = ticketWith({ where, backoff });
     assert.equal(t.triggers[0]!.where, where);
@@ -222,11 +222,15 @@ describe('defineResource: errors', () => {
   });
 
   test('chunks: a size from 1 to 1000; not with readMetadata or triggerOnce, each refusal saying why', () => {
-    assert.equal(defineResource({ model: 'Ticket', triggers: { process: { action, chunks: { size: 100, by: ['priority'] } } } }).triggers[0]!.chunks?.size, 100);
+    assert.equal(defineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, chunks: { size: 100, by: ['priority'] } } } }).triggers[0]!.chunks?.size, 100);
     assert.equal(definitionError(() => ticketWith({ chunks: { size: 0 } })).path, 'Ticket.triggers.process.chunks.size');
     assert.equal(definitionError(() => ticketWith({ chunks: { size: 1001 } })).path, 'Ticket.triggers.process.chunks.size');
     assert.match(definitionError(() => ticketWith({ chunks: { size: 10 }, readMetadata: () => 1 })).message, /chunks: a chunk run carries records, not per-record metadata/);
     assert.match(definitionError(() => ticketWith({ chunks: { size: 10 }, triggerOnce: true })).message, /chunks: triggerOnce remembers runs per record/);
+    assert.match(definitionError(() => ticketWith({ chunks: { size: 10 }, action: async () => {} })).message, /with chunks, a function action goes in chunkAction/);
+    assert.match(definitionError(() => ticketWith({ action: undefined, chunkAction: async () => {} })).message, /chunkAction: runs on chunks of records: add chunks/);
+    assert.match(definitionError(() => ticketWith({ action: undefined })).message, /action: is required/);
+    assert.ok(defineResource({ model: 'Ticket', triggers: { p: { chunks: { size: 5 }, chunkAction: async (rs: unknown[]) => void rs } } }).triggers[0]!.chunkAction);
   });
 
   test('model, primary key and trigger names must be identifiers', () => {

@@ -52,7 +52,7 @@ test('option interfaces and zod schemas list the same options, with the same val
 test('every option with a default documents it with @default', () => {
   const source = fs.readFileSync(path.resolve(__dirname, '../../src/definitions/options.ts'), 'utf8');
   const block = (name: string): string => source.slice(source.indexOf(`export interface ${name}`), source.indexOf('\n}\n', source.indexOf(`export interface ${name}`)));
-  const required = new Set(['action', 'cron', 'model']);
+  const required: Record<string, string[]> = { TriggerDefinition: [], ScheduledActionDefinition: ['action', 'cron'], ResourceDefinition: ['model'] };
   for (const [iface, shape] of [
     ['TriggerDefinition', triggerSchema.shape],
     ['ScheduledActionDefinition', scheduledActionSchema.shape],
@@ -64,7 +64,7 @@ test('every option with a default documents it with @default', () => {
       assert.ok(at > 0, `${iface}.${key} is declared`);
       const doc = text.slice(text.lastIndexOf('/**', at), at);
       assert.ok(doc.includes('/**'), `${iface}.${key} has TSDoc`);
-      if (!required.has(key)) assert.match(doc, /@default/, `${iface}.${key} documents its default`);
+      if (!required[iface]!.includes(key)) assert.match(doc, /@default/, `${iface}.${key} documents its default`);
     }
   }
 });

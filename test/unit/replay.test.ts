@@ -30,6 +30,10 @@ const PATHS = [
   'scheduler-continue-as-new-first',
   'scheduler-continue-as-new-last',
   'scheduled-action-snooze-retry',
+  'scheduled-action-tenant-fanout',
+  'scheduler-two-tenants',
+  'chunk-partial-failure-onerror',
+  'record-timeout-function',
 ];
 
 let bundle: { code: string };
