@@ -7,17 +7,21 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createTriggerWorker, startDevStack } from '../src';
+import { createTriggerClient, createTriggerWorker, runAfterWrite } from '../src';
+import { startDevStack } from '../src/devstack';
 import { app, seed } from './app';
 import { createPrismaClient } from './prisma-client';
 
 async function main(): Promise<void> {
   const stack = await startDevStack();
-  const prisma = createPrismaClient(stack.databaseUrl);
-  await seed(prisma);
+  const base = createPrismaClient(stack.databaseUrl);
+  await seed(base);
   const nativeConnection = await NativeConnection.connect({ address: stack.temporal.address });
   const connection = await Connection.connect({ address: stack.temporal.address });
   const client = new Client({ connection });
+  // Run after write: every ticket created through this client starts its Ticket.process run at once
+  // (inside a run, for the run's actor).
+  const prisma = base.$extends(runAfterWrite({ triggers: createTriggerClient({ client, app }), on: { Ticket: { process: ['create', 'createManyAndReturn'] } } }));
   const worker = await createTriggerWorker({ connection: nativeConnection, client, app, prisma });
   const s = worker.schedules;
   process.stderr.write(`[worker] schedules: ${s?.created.length} created, ${s?.updated.length} updated, ${s?.unchanged.length} unchanged, ${s?.deleted.length} removed\n`);
@@ -26,12 +30,13 @@ async function main(): Promise<void> {
   process.stderr.write(
     `\nReady. Runs appear in the Temporal UI at ${ui}/namespaces/default/workflows\n` +
       `Filter them, e.g. the tickets whose every attempt failed: TriggerName = "Ticket.process" AND TriggerOutcome IN ("error-handled", "discard", "failure")\n` +
+      `or one tenant's chunks of expired subscriptions: TriggerName = "Subscription.expire" AND TriggerKind = "chunk" AND TriggerTenant = "globex"\n` +
       `Ctrl-C stops everything.\n\n`,
   );
   await worker.run(); // returns after Ctrl-C / SIGTERM (the Temporal runtime handles the signals)
   await connection.close();
   await nativeConnection.close();
-  await prisma.$disconnect();
+  await base.$disconnect();
   await stack.stop();
 }
 

@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { parseArgs } from 'node:util';
+import { applyInit, planInit } from './cli/init';
 import { setDefaultNames } from './cli/set-default-names';
 import { readEnv } from './config/env';
 import { migrate } from './db/migrate';
@@ -16,7 +18,9 @@ import { startDevStack } from './devstack/dev-stack';
 import { ensureTemporalBinaries } from './devstack/temporal-binaries';
 import { startTemporalStack } from './devstack/temporal-server';
 import { TriggerError } from './errors';
+import { redactText } from './redact';
 import { writeWorkflowBundle } from './worker/bundle';
+import { registerSearchAttributes } from './worker/search-attributes';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -65,6 +69,48 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       }
       say(check ? `${missing} stable name(s) missing` : `${missing} stable name(s) written`);
       if (check && missing) process.exitCode = 1;
+    },
+  },
+  init: {
+    help: '--model <Model> [--schema prisma/schema.prisma] [--dir src/triggers] [--app-name <name>] [--dry-run] [--json] [--no-search-attributes]  add triggers for one Prisma model to this project: <model>.triggers.ts with stable names, app.ts, worker.ts, the PttRunCommit model, package scripts, and the search attributes on TEMPORAL_ADDRESS; running it again changes nothing',
+    async run(args) {
+      const { values } = parseArgs({
+        args,
+        options: {
+          model: { type: 'string' },
+          schema: { type: 'string' },
+          dir: { type: 'string' },
+          'app-name': { type: 'string' },
+          cwd: { type: 'string' },
+          'dry-run': { type: 'boolean' },
+          json: { type: 'boolean' },
+          'no-search-attributes': { type: 'boolean' },
+        },
+        strict: true,
+      });
+      if (!values.model) throw new TriggerError('CONFIG_INVALID', 'init: give --model <Model>, one of the models of your Prisma schema');
+      const cwd = path.resolve(values.cwd ?? '.');
+      const plan = planInit({ cwd, model: values.model, schema: values.schema, dir: values.dir, appName: values['app-name'] });
+      const written = values['dry-run'] ? [] : applyInit(cwd, plan);
+      let searchAttributes: 'registered' | 'skipped' | 'unreachable' = 'skipped';
+      if (!values['dry-run'] && !values['no-search-attributes']) {
+        try {
+          await withClient(async (client) => {
+            await registerSearchAttributes(client.connection, client.options.namespace);
+          });
+          searchAttributes = 'registered';
+        } catch (err) {
+          searchAttributes = 'unreachable';
+          say(`search attributes not registered (${redactText(err instanceof Error ? err.message : String(err))}); the worker registers them at its first boot`);
+        }
+      }
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ files: plan.files.map(({ file, action, note }) => ({ file, action, ...(note ? { note } : {}) })), scripts: plan.scripts, written, searchAttributes, dryRun: !!values['dry-run'] })}\n`);
+        return;
+      }
+      for (const f of plan.files) say(`${values['dry-run'] && f.action !== 'keep' ? `would ${f.action}` : f.action === 'keep' ? 'unchanged' : `${f.action}d`}  ${f.file}${f.note ? `  (${f.note})` : ''}`);
+      if (searchAttributes === 'registered') say('search attributes registered on Temporal');
+      say(written.length ? `\nnext: npx prisma migrate dev (adds ptt_run_commit), then npm run triggers:worker` : 'nothing to change');
     },
   },
   dangling: {

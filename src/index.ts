@@ -63,11 +63,7 @@ export * as searchAttributes from '../workflows/search-attributes';
 export type { RecordRunResult, SchedulerResult, ScheduledActionResult, RunOutcome } from '../workflows/types';
 // Errors
 export * from './errors';
-// Database and local stack
-export { migrate, readMigrations, type MigrateResult, type MigrationFile } from './db/migrate';
-export { startDevStack, type DevStack, type DevStackOptions } from './devstack/dev-stack';
-export { startTemporalStack, prepareNamespace, isTemporalHealthy, type TemporalStack, type TemporalStackOptions } from './devstack/temporal-server';
-export { dropTemporalPostgresDatabases } from './devstack/temporal-postgres';
-export { ensureTemporalBinaries, ensureTemporalSqlTool } from './devstack/temporal-binaries';
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './devstack/embedded-postgres';
+// Operations
 export { listDanglingRuns, type DanglingRun } from './runtime/dangling';
+// The development stack (Temporal built from Go modules, embedded Postgres, migrations) is not part
+// of the runtime API: import it from 'prisma-temporal-triggers/devstack'.
