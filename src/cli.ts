@@ -1,22 +1,20 @@
-#!/usr/bin/env -S npx tsx
+#!/usr/bin/env node
 /**
- * Command line: `npm run cli -- <command>` (or `npx tsx src/cli.ts <command>`).
- * Run with no command for the list.
+ * Command line: `npx prisma-temporal-triggers <command>` where the package is installed;
+ * `npm run cli -- <command>` in this repository. Run with no command for the list.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { parseArgs } from 'node:util';
 import { applyInit, planInit } from './cli/init';
-import { setDefaultNames } from './cli/set-default-names';
+import type * as SetDefaultNames from './cli/set-default-names';
+import type * as DevStack from './devstack';
 import { readEnv } from './config/env';
-import { migrate } from './db/migrate';
 import type { App } from './definitions/define';
 import { nextRun } from './definitions/define';
+import { didYouMean } from './definitions/did-you-mean';
 import { listDanglingRuns } from './runtime/dangling';
-import { startDevStack } from './devstack/dev-stack';
-import { ensureTemporalBinaries } from './devstack/temporal-binaries';
-import { startTemporalStack } from './devstack/temporal-server';
 import { TriggerError } from './errors';
 import { redactText } from './redact';
 import { writeWorkflowBundle } from './worker/bundle';
@@ -32,9 +30,39 @@ export function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** The development stack (and its optional dependencies) loads only for the commands that use it. */
+function devstack(): Promise<typeof DevStack> {
+  return import('./devstack');
+}
+
+/** set-default-names parses TypeScript: it needs the `typescript` package (an optional peer). */
+function loadSetDefaultNames(): typeof SetDefaultNames {
+  try {
+    require.resolve('typescript', { paths: [process.cwd(), __dirname] });
+  } catch {
+    throw new TriggerError('CONFIG_INVALID', 'set-default-names rewrites TypeScript source and needs the `typescript` package: npm install --save-dev typescript');
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for this command
+  return require('./cli/set-default-names') as typeof SetDefaultNames;
+}
+
+/** A `.ts` app module needs a TypeScript loader: tsx from the project when it has one. */
+function ensureTypeScriptLoader(modulePath: string): void {
+  if (!/\.[cm]?tsx?$/.test(modulePath) || require.extensions['.ts']) return;
+  let api: string;
+  try {
+    api = require.resolve('tsx/cjs/api', { paths: [process.cwd(), __dirname] });
+  } catch {
+    throw new TriggerError('CONFIG_INVALID', `${modulePath} is TypeScript: install tsx (npm install --save-dev tsx) or give the compiled .js module`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the project's tsx
+  (require(api) as { register(): unknown }).register();
+}
+
 /** Loads an app's definitions from a module exporting `app` (or a default export). */
 function loadApp(modulePath: string | undefined): App {
-  if (!modulePath) throw new TriggerError('CONFIG_INVALID', 'give the module that exports your app, e.g. `npm run cli -- dangling example/app.ts`');
+  if (!modulePath) throw new TriggerError('CONFIG_INVALID', 'give the module that exports your app, e.g. `describe src/triggers/app.ts`');
+  ensureTypeScriptLoader(modulePath);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app module is chosen at run time
   const mod = require(path.resolve(modulePath)) as { app?: App; default?: App };
   const app = mod.app ?? mod.default;
@@ -62,7 +90,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       let missing = 0;
       for (const file of files) {
         const before = fs.readFileSync(file, 'utf8');
-        const { text, added } = setDefaultNames(before, file);
+        const { text, added } = loadSetDefaultNames().setDefaultNames(before, file);
         for (const a of added) say(`${file}: ${a.path}.${a.option} = '${a.value}'`);
         missing += added.length;
         if (!check && added.length) fs.writeFileSync(file, text);
@@ -153,6 +181,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       const url = readEnv().DATABASE_URL;
       if (!url) throw new TriggerError('CONFIG_INVALID', 'db:migrate needs DATABASE_URL (npm start migrates the embedded database by itself).');
       const dir = path.resolve(args[0] ?? path.join('prisma', 'migrations'));
+      const { migrate } = await devstack();
       const r = await migrate(url, dir, { log: say });
       say(`${r.applied.length} applied, ${r.alreadyApplied.length} already applied`);
     },
@@ -160,6 +189,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
   'temporal:build': {
     help: 'build (once) the stock Temporal server and UI from Go modules into the per-user cache (~/.cache/prisma-temporal-triggers)',
     async run() {
+      const { ensureTemporalBinaries } = await devstack();
       const b = await ensureTemporalBinaries({ log: say });
       say(b.kind === 'cli' ? `using the temporal CLI at ${b.cli}` : `server: ${b.server}\nui: ${b.ui}`);
     },
@@ -167,6 +197,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
   'temporal:start': {
     help: 'run Temporal server + UI (SQLite under .data/temporal) until Ctrl-C',
     async run() {
+      const { startTemporalStack } = await devstack();
       const stack = await startTemporalStack({ persistent: true });
       say(`Temporal ready at ${stack.address} (${stack.mode}) in ${stack.readyMs} ms; UI ${stack.uiUrl ?? 'off'}. Ctrl-C stops it.`);
       await untilSignal();
@@ -176,6 +207,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
   'dev:stack': {
     help: 'run Temporal + UI + database (DATABASE_URL or embedded PGlite) + migrations until Ctrl-C',
     async run() {
+      const { startDevStack } = await devstack();
       const stack = await startDevStack();
       say(`DATABASE_URL=${stack.databaseUrl}\nTEMPORAL_ADDRESS=${stack.temporal.address}\nCtrl-C stops everything.`);
       await untilSignal();
@@ -184,12 +216,23 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
   },
 };
 
+const usage = (): string => `usage: prisma-temporal-triggers <command> [--help]\n\n${Object.entries(commands).map(([k, v]) => `  ${k.padEnd(18)} ${v.help}`).join('\n')}`;
+
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  const cmd = name ? commands[name] : undefined;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  const cmd = commands[name];
   if (!cmd) {
-    say(`usage: npm run cli -- <command>\n\n${Object.entries(commands).map(([k, v]) => `  ${k.padEnd(18)} ${v.help}`).join('\n')}`);
-    if (name) throw new TriggerError('CONFIG_INVALID', `unknown command "${name}"`);
+    say(usage());
+    const hint = didYouMean(name, Object.keys(commands));
+    throw new TriggerError('CONFIG_INVALID', `unknown command "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
+  }
+  // --help on any command: its usage, exit 0, nothing else happens
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: prisma-temporal-triggers ${name} ${cmd.help}\n`);
     return;
   }
   await cmd.run(rest);

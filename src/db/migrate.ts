@@ -8,7 +8,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
+import { loadPg } from '../devstack/load-pg';
 import { redactText } from '../redact';
 import { MigrationError, TriggerError } from '../errors';
 
@@ -77,7 +78,8 @@ export async function migrate(
 ): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
   const migrations = readMigrations(migrationsDir);
-  const client = new Client({ connectionString: databaseUrl });
+  const { Client: PgClient } = loadPg('migrate()');
+  const client = new PgClient({ connectionString: databaseUrl });
   try {
     await client.connect();
   } catch (err) {

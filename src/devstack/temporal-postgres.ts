@@ -5,8 +5,8 @@
  * stopping the server never drops anything: history survives restarts.
  */
 import { execFile } from 'node:child_process';
-import { Client } from 'pg';
 import { ConfigError, DevStackError } from '../errors';
+import { loadPg } from './load-pg';
 import type { PostgresPersistenceConfig } from './temporal-config';
 
 /** `persistence` option of the Temporal stack when history lives in PostgreSQL. */
@@ -152,6 +152,7 @@ function outputTail(output: string, lines = 20): string {
  * disconnecting their sessions first. Missing databases are fine. Stop the server before calling it.
  */
 export async function dropTemporalPostgresDatabases(postgresUrl: string, names: string[]): Promise<void> {
+  const { Client } = loadPg('Temporal on Postgres');
   const client = new Client({ connectionString: postgresUrl });
   try {
     await client.connect();

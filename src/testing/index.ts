@@ -7,7 +7,9 @@
  * const result = await worker.runUntil(() => createTriggerClient({ client: env.client, app }).scheduleAndRunTriggers(app, { drain: true }));
  * await stop();
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type * as TemporalTesting from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ConfigError } from '../errors';
 import { freePortBlock } from '../devstack/ports';
 import { startTemporalStack, type TemporalStack, type TemporalStackOptions } from '../devstack/temporal-server';
 
@@ -26,9 +28,16 @@ export async function createLocalTestEnvironment(options: Omit<TemporalStackOpti
   stack: TemporalStack;
   stop(): Promise<void>;
 }> {
+  let Testing: typeof TemporalTesting;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional peer dependency, loaded on use
+    Testing = require('@temporalio/testing') as typeof TemporalTesting;
+  } catch {
+    throw new ConfigError('createLocalTestEnvironment needs the `@temporalio/testing` package: npm install --save-dev @temporalio/testing');
+  }
   const port = await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]);
   const stack = await startTemporalStack({ ui: false, ...options, port, persistent: false });
-  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: stack.address, namespace: stack.namespace });
+  const env = await Testing.TestWorkflowEnvironment.createFromExistingServer({ address: stack.address, namespace: stack.namespace });
   return {
     env,
     stack,

@@ -40,8 +40,12 @@ const snapshot = (): Record<string, { text: string; mtimeMs: number }> =>
 before(async () => {
   ctx = await testContext('init');
   fs.mkdirSync(path.join(project, 'prisma'), { recursive: true });
-  fs.mkdirSync(path.join(project, 'node_modules'), { recursive: true });
-  fs.symlinkSync(root, path.join(project, 'node_modules', 'prisma-temporal-triggers'));
+  // the library as the project would import it, served from this checkout's sources (the packed
+  // package is tested by package.test.ts)
+  const lib = path.join(project, 'node_modules', 'prisma-temporal-triggers');
+  fs.mkdirSync(lib, { recursive: true });
+  fs.writeFileSync(path.join(lib, 'package.json'), JSON.stringify({ name: 'prisma-temporal-triggers', main: 'index.ts', types: 'index.ts' }));
+  fs.writeFileSync(path.join(lib, 'index.ts'), `export * from '${path.relative(lib, path.join(root, 'src/index')).split(path.sep).join('/')}';\n`);
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'acme-helpdesk', private: true, scripts: { build: 'tsc' } }, null, 2) + '\n');
   // the repository's schema without the commit-marker model, generating into the repository's client
   const schema = fs.readFileSync(path.join(root, 'prisma/schema.prisma'), 'utf8');

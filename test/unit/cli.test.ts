@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 
 const root = path.resolve(__dirname, '../..');
 const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), ...args], { cwd: root, encoding: 'utf8' });
@@ -41,4 +42,21 @@ test('cli describe prints every trigger and scheduled action of an app module wi
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /trigger Ticket\.process: cron \* \* \* \* \* \(next \d{4}-/);
   assert.match(r.stderr, /scheduled action DailyReport\.generate: cron 0 0 \* \* \*/);
+});
+
+test('cli: --help on every command prints its usage, exits 0 and changes nothing (temporal:start starts no server)', () => {
+  const list = cli('--help');
+  assert.equal(list.status, 0, list.stderr);
+  const names = [...list.stdout.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]!);
+  assert.ok(names.includes('init') && names.includes('temporal:start') && names.includes('set-default-names'), list.stdout);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-cli-help-'));
+  for (const name of names) {
+    const r = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href, path.join(root, 'src/cli.ts'), name, '--help'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, `${name} --help: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^usage: prisma-temporal-triggers ${name} `), name);
+  }
+  assert.deepEqual(fs.readdirSync(dir), [], 'no file written in the working directory');
+  const typo = cli('dangle');
+  assert.equal(typo.status, 1);
+  assert.match(typo.stderr, /unknown command "dangle" \(did you mean "dangling"\?\)/);
 });
