@@ -6,12 +6,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { applyInit, planInit } from './cli/init';
+import { cancelRun, definitionStatus, listRuns, pause, preview, runNow, runRecord } from './cli/operations';
 import type * as SetDefaultNames from './cli/set-default-names';
 import type * as DevStack from './devstack';
 import { readEnv } from './config/env';
-import type { App } from './definitions/define';
+import type { App, ScheduledAction, Trigger } from './definitions/define';
+import type { AnyPrismaClient } from './prisma/model-meta';
+import { lookupDefinition } from './runtime/targets';
 import { nextRun } from './definitions/define';
 import { didYouMean } from './definitions/did-you-mean';
 import { listDanglingRuns } from './runtime/dangling';
@@ -64,11 +67,38 @@ function loadApp(modulePath: string | undefined): App {
   if (!modulePath) throw new TriggerError('CONFIG_INVALID', 'give the module that exports your app, e.g. `describe src/triggers/app.ts`');
   ensureTypeScriptLoader(modulePath);
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the app module is chosen at run time
-  const mod = require(path.resolve(modulePath)) as { app?: App; default?: App };
+  const mod = require(path.resolve(modulePath)) as { app?: App; default?: App; prisma?: unknown };
   const app = mod.app ?? mod.default;
   if (!app?.byWorkflowType) throw new TriggerError('CONFIG_INVALID', `${modulePath} must export the result of defineApp() as \`app\` or as its default export`);
+  loadedPrisma.set(app, mod.prisma);
   return app;
 }
+const loadedPrisma = new WeakMap<App, unknown>();
+/** The app module's exported `prisma` client, for commands that read the database. */
+function prismaOf(app: App, command: string): AnyPrismaClient {
+  const prisma = loadedPrisma.get(app);
+  if (!prisma) throw new TriggerError('CONFIG_INVALID', `${command} reads your database: export your PrismaClient as \`prisma\` from the app module`);
+  return prisma as AnyPrismaClient;
+}
+
+/** parseArgs with the library's error for a bad flag. */
+function parse<O extends ParseArgsConfig['options']>(command: string, args: string[], options: O) {
+  try {
+    return parseArgs({ args, options: { ...options, json: { type: 'boolean' } } as O & { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new TriggerError('CONFIG_INVALID', `${command}: ${err instanceof Error ? err.message : String(err)} (see ${command} --help)`);
+  }
+}
+
+/** `<app-module> <trigger>` positionals, the definition looked up with did-you-mean. */
+function target(command: string, positionals: string[]): { app: App; def: Trigger | ScheduledAction } {
+  const [modulePath, id] = positionals;
+  if (!id) throw new TriggerError('CONFIG_INVALID', `${command}: give the app module and a trigger or scheduled action, e.g. \`${command} src/triggers/app.ts Ticket.process\``);
+  const app = loadApp(modulePath);
+  return { app, def: lookupDefinition(app, id) };
+}
+
+const out = (json: boolean | undefined, data: unknown, text: () => string): void => void process.stdout.write(`${json ? JSON.stringify(data) : text()}\n`);
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const env = readEnv();
@@ -139,6 +169,105 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       for (const f of plan.files) say(`${values['dry-run'] && f.action !== 'keep' ? `would ${f.action}` : f.action === 'keep' ? 'unchanged' : `${f.action}d`}  ${f.file}${f.note ? `  (${f.note})` : ''}`);
       if (searchAttributes === 'registered') say('search attributes registered on Temporal');
       say(written.length ? `\nnext: npx prisma migrate dev (adds ptt_run_commit), then npm run triggers:worker` : 'nothing to change');
+    },
+  },
+  status: {
+    help: '<app-module> [trigger] [--json]  per trigger and scheduled action, from Temporal: Schedule state (and the note of whoever paused it), last and next tick, runs in flight, outcomes over 24 h, last error; records matching now when the module exports `prisma`',
+    async run(args) {
+      const { values, positionals } = parse('status', args, {});
+      const app = loadApp(positionals[0]);
+      const defs = positionals[1] ? [lookupDefinition(app, positionals[1])] : [...app.triggers, ...app.scheduledActions];
+      const prisma = loadedPrisma.get(app) as AnyPrismaClient | undefined;
+      const rows = await withClient((client) => Promise.all(defs.map((d) => definitionStatus(client, app, d, prisma))));
+      out(values.json, rows, () =>
+        rows
+          .map((r) => {
+            const counts = Object.entries(r.outcomes24h).filter(([, n]) => n > 0).map(([o, n]) => `${o} ${n}`).join(', ') || 'none';
+            return [
+              `${r.id} (${r.kind}, ${r.workflowType})`,
+              `  schedule   ${r.state}${r.note ? ` (note: ${r.note})` : ''}; last tick ${r.lastTick ?? '-'}; next tick ${r.nextTick ?? '-'}`,
+              `  in flight  ${r.inFlight}${r.matching !== undefined ? `; matching now ${r.matching}` : ''}`,
+              `  last 24 h  ${counts}`,
+              ...(r.lastError ? [`  last error ${r.lastError.outcome} ${r.lastError.workflowId}${r.lastError.closedAt ? ` at ${r.lastError.closedAt}` : ''}${r.lastError.message ? `: ${redactText(r.lastError.message)}` : ''}`] : []),
+            ].join('\n');
+          })
+          .join('\n'),
+      );
+    },
+  },
+  pause: {
+    help: '<app-module> <trigger> [--note <text>] [--json]  pause the Schedule (kept across worker boots until the definition\'s own state changes)',
+    async run(args) {
+      const { values, positionals } = parse('pause', args, { note: { type: 'string' } });
+      const { def } = target('pause', positionals);
+      const s = await withClient((client) => pause(client, def, values.note, true));
+      out(values.json, { id: def.id, ...s }, () => `${def.id}: ${s.state}${s.note ? ` (note: ${s.note})` : ''}`);
+    },
+  },
+  resume: {
+    help: '<app-module> <trigger> [--note <text>] [--json]  resume the Schedule',
+    async run(args) {
+      const { values, positionals } = parse('resume', args, { note: { type: 'string' } });
+      const { def } = target('resume', positionals);
+      const s = await withClient((client) => pause(client, def, values.note, false));
+      out(values.json, { id: def.id, ...s }, () => `${def.id}: ${s.state}${s.note ? ` (note: ${s.note})` : ''}`);
+    },
+  },
+  'run-now': {
+    help: '<app-module> <trigger> [--json]  start a tick now (through the Schedule, so its overlap policy applies; directly for on-demand triggers)',
+    async run(args) {
+      const { values, positionals } = parse('run-now', args, {});
+      const { app, def } = target('run-now', positionals);
+      const r = await withClient((client) => runNow(client, app, def));
+      out(values.json, { id: def.id, ...r }, () => `${def.id}: tick started ${r.via === 'schedule' ? 'through its Schedule' : `as ${r.workflowId}`}`);
+    },
+  },
+  run: {
+    help: '<app-module> <trigger> <record-id> [--tenant <t>] [--json]  start the trigger\'s run for one record (compound keys: a,b); needs the module to export `prisma`',
+    async run(args) {
+      const { values, positionals } = parse('run', args, { tenant: { type: 'string' } });
+      const { app, def } = target('run', positionals);
+      if (def.kind !== 'trigger') throw new TriggerError('CONFIG_INVALID', `run: ${def.id} is a scheduled action; use run-now`);
+      const id = positionals[2];
+      if (!id) throw new TriggerError('CONFIG_INVALID', 'run: give the record id after the trigger');
+      const prisma = prismaOf(app, 'run');
+      const h = await withClient((client) => runRecord(client, app, def, prisma, id, values.tenant !== undefined ? { tenant: values.tenant } : {}));
+      const r = { id: def.id, workflowId: h.workflowId, alreadyRunning: h.alreadyRunning, alreadyCompleted: h.alreadyCompleted };
+      out(values.json, r, () => `${def.id}: ${h.alreadyRunning ? 'already running' : h.alreadyCompleted ? 'already completed' : 'started'} ${h.workflowId}`);
+    },
+  },
+  preview: {
+    help: '<app-module> <trigger> [--limit N] [--tenant <t>] [--json]  dry run of a tick: per tenant, how many records it would start and the first keys; needs the module to export `prisma`',
+    async run(args) {
+      const { values, positionals } = parse('preview', args, { limit: { type: 'string' }, tenant: { type: 'string' } });
+      const { app, def } = target('preview', positionals);
+      if (def.kind !== 'trigger') throw new TriggerError('CONFIG_INVALID', `preview: ${def.id} is a scheduled action; it reads no records`);
+      const limit = values.limit !== undefined ? Number(values.limit) : 10;
+      if (!Number.isInteger(limit) || limit < 0) throw new TriggerError('CONFIG_INVALID', `preview: --limit must be a whole number, got "${values.limit}"`);
+      const rows = await preview(app, def, prismaOf(app, 'preview'), { limit, ...(values.tenant !== undefined ? { tenant: values.tenant } : {}) });
+      out(values.json, rows, () => rows.map((r) => `${def.id}${r.tenant !== null ? ` [tenant ${JSON.stringify(r.tenant)}]` : ''}: ${r.wouldStart} would start (${r.matching} matching); first: ${r.first.map((k) => Object.values(k).map(String).join(',')).join(' ') || '-'}`).join('\n'));
+    },
+  },
+  runs: {
+    help: '<app-module> <trigger> [--outcome <o>] [--limit N] [--json]  the latest runs, newest first (outcomes: running, backoff, snoozed, success, error-handled, failure, discard, cancelled)',
+    async run(args) {
+      const { values, positionals } = parse('runs', args, { outcome: { type: 'string' }, limit: { type: 'string' } });
+      const { app, def } = target('runs', positionals);
+      const limit = values.limit !== undefined ? Number(values.limit) : 20;
+      if (!Number.isInteger(limit) || limit < 1) throw new TriggerError('CONFIG_INVALID', `runs: --limit must be a whole number above 0, got "${values.limit}"`);
+      const rows = await withClient((client) => listRuns(client, app, def, { ...(values.outcome !== undefined ? { outcome: values.outcome } : {}), limit }));
+      out(values.json, rows, () => rows.map((r) => `${r.workflowId}\t${r.status}\t${r.outcome ?? '-'}\t${r.startTime}`).join('\n') || 'no runs');
+    },
+  },
+  cancel: {
+    help: '<workflow-id> [--json]  request cancellation of a run (it ends cancelled)',
+    async run(args) {
+      const { values, positionals } = parse('cancel', args, {});
+      const id = positionals[0];
+      if (!id) throw new TriggerError('CONFIG_INVALID', 'cancel: give the workflow id of the run (see `runs`)');
+      const r = await withClient((client) => cancelRun(client, id));
+      out(values.json, { workflowId: id, result: r }, () => `${id}: ${r}`);
+      if (r === 'not running') process.exitCode = 1;
     },
   },
   dangling: {

@@ -1,0 +1,117 @@
+/**
+ * The operations commands against the real server and database: preview, run-now, status,
+ * runs, pause / resume, run and cancel, each with --json, and the errors they give.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { eventually } from '../helpers/eventually';
+import { startEngine, testContext, uniqueName, type Engine } from '../helpers/engine';
+import type * as OpsApp from '../fixtures/ops-app';
+
+const exec = promisify(execFile);
+const root = path.resolve(__dirname, '../..');
+const fixture = path.join(root, 'test/fixtures/ops-app.ts');
+const tag = uniqueName('ops');
+let ctx: Awaited<ReturnType<typeof testContext>>;
+let engine: Engine;
+let mod: typeof OpsApp;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, OPS_TAG: tag, OPS_DATABASE_URL: ctx.db.url, TEMPORAL_ADDRESS: ctx.env.connection.options.address };
+  try {
+    const r = await exec(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), ...args], { cwd: root, env });
+    return { code: 0, ...r };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+async function json<T>(...args: string[]): Promise<T> {
+  const r = await cli(...args, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as T;
+}
+
+before(async () => {
+  ctx = await testContext('opscli');
+  process.env.OPS_TAG = tag;
+  process.env.OPS_DATABASE_URL = ctx.db.url;
+  mod = await import('../fixtures/ops-app');
+  engine = await startEngine(ctx.env, mod.app, ctx.prisma, { registerSchedules: true });
+  await ctx.prisma.ticket.createMany({ data: [`${tag} a`, `${tag} b`, `${tag} broken`].map((subject) => ({ subject })) });
+});
+after(async () => {
+  await engine?.stop();
+  await mod?.prisma.$disconnect();
+  await ctx?.close();
+});
+
+test('preview: how many records a tick would start and the first keys, starting nothing', async () => {
+  const [p] = await json<{ tenant: null; matching: number; wouldStart: number; first: { id: number }[] }[]>('preview', fixture, 'Ticket.process', '--limit', '2');
+  assert.equal(p?.matching, 3);
+  assert.equal(p?.first.length, 2);
+  assert.equal((await ctx.env.client.workflow.count(`TriggerOwner = '${tag}'`)).count, 0, 'no run started');
+});
+
+test('run-now starts a tick through the Schedule; status then shows ticks, outcomes, the last error and what still matches', async () => {
+  const r = await json<{ via: string }>('run-now', fixture, 'Ticket.process');
+  assert.equal(r.via, 'schedule');
+  await eventually('the tick to process the two good tickets', async () => ((await ctx.prisma.ticket.count({ where: { subject: { startsWith: tag }, status: 'processed' } })) === 2 ? true : undefined));
+  const status = await eventually('visibility to show the three runs closed', async () => {
+    const [s] = await json<{ state: string; lastTick?: string; nextTick?: string; inFlight: number; outcomes24h: Record<string, number>; lastError?: { outcome: string; message?: string }; matching?: number }[]>('status', fixture, 'Ticket.process');
+    return s && s.outcomes24h.success === 2 && s.outcomes24h.failure === 1 && s.inFlight === 0 ? s : undefined;
+  });
+  assert.equal(status.state, 'active');
+  assert.ok(status.lastTick && status.nextTick?.endsWith('-01-01T00:00:00.000Z'), JSON.stringify(status));
+  assert.equal(status.lastError?.outcome, 'failure');
+  assert.match(status.lastError?.message ?? '', /cannot process .* broken/);
+  assert.equal(status.matching, 1, 'the broken ticket still matches');
+  const text = await cli('status', fixture);
+  assert.match(text.stdout, /Ticket\.process \(trigger, .*\)\n {2}schedule {3}active; last tick .*\n {2}in flight {2}0; matching now 1\n {2}last 24 h {2}success 2, failure 1\n {2}last error failure/);
+});
+
+test('runs lists the latest runs, filtered by outcome', async () => {
+  const failed = await json<{ workflowId: string; outcome: string; status: string }[]>('runs', fixture, 'Ticket.process', '--outcome', 'failure');
+  assert.deepEqual(failed.map((r) => [r.outcome, r.status]), [['failure', 'failed']]);
+  assert.equal((await json<unknown[]>('runs', fixture, 'Ticket.process', '--limit', '2')).length, 2);
+  const bad = await cli('runs', fixture, 'Ticket.process', '--outcome', 'exploded');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--outcome "exploded" is not an outcome: use one of running, backoff/);
+});
+
+test('pause and resume with a note; a misspelt trigger gets a suggestion', async () => {
+  const paused = await json<{ state: string; note?: string; scheduleId: string }>('pause', fixture, 'Ticket.process', '--note', 'INC-7 database migration');
+  assert.deepEqual([paused.state, paused.note], ['paused', 'INC-7 database migration']);
+  const desc = await ctx.env.client.schedule.getHandle(paused.scheduleId).describe();
+  assert.equal(desc.state.paused, true, 'paused on the server');
+  const resumed = await json<{ state: string }>('resume', fixture, 'Ticket.process');
+  assert.equal(resumed.state, 'active');
+  const typo = await cli('pause', fixture, 'Ticket.proces');
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /Ticket\.proces.*did you mean "Ticket\.process"/);
+});
+
+test('run starts one record\'s run by its id; cancel ends a sleeping run cancelled', async () => {
+  const sleepy = await ctx.prisma.ticket.create({ data: { subject: `${tag} sleepy` } });
+  const started = await json<{ workflowId: string; alreadyRunning: boolean }>('run', fixture, 'Ticket.process', String(sleepy.id));
+  assert.equal(started.alreadyRunning, false);
+  await eventually('the run to snooze', async () => {
+    const d = await ctx.env.client.workflow.getHandle(started.workflowId).describe();
+    return d.searchAttributes.TriggerOutcome?.[0] === 'snoozed' ? true : undefined;
+  });
+  const again = await json<{ alreadyRunning: boolean }>('run', fixture, 'Ticket.process', String(sleepy.id));
+  assert.equal(again.alreadyRunning, true);
+  const c = await json<{ result: string }>('cancel', started.workflowId);
+  assert.equal(c.result, 'cancel requested');
+  const closed = await eventually('the run to close', async () => {
+    const d = await ctx.env.client.workflow.getHandle(started.workflowId).describe();
+    return d.status.name !== 'RUNNING' ? d : undefined;
+  });
+  assert.equal(closed.status.name, 'CANCELLED');
+  const missing = await cli('run', fixture, 'Ticket.process', '99999999');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /Ticket\.process: no Ticket with \{"id":"99999999"\}/);
+});
