@@ -11,6 +11,9 @@ import type { ActionContext, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTr
 /** A declarative action: a Prisma update (data, or a function of the record) or a delete. */
 export type DeclarativeAction<R> = { update: Record<string, unknown> | ((record: R, ctx: ActionContext) => Record<string, unknown> | Promise<Record<string, unknown>>) } | { delete: true };
 
+/** Temporal's Schedule overlap policies, by name. */
+export type OverlapPolicy = 'skip' | 'bufferOne' | 'bufferAll' | 'allowAll' | 'cancelOther' | 'terminateOther';
+
 /** What a `chunkAction` may return: the records it could not process, with why. */
 export interface ChunkActionResult<R> {
   failed?: { record: R; error: unknown }[];
@@ -50,6 +53,17 @@ export interface TriggerDefinition<R = any, TTx = any> {
   schedulerCron?: string | false;
   /** IANA time zone of `schedulerCron`. @default 'UTC' */
   schedulerTimezone?: string;
+  /**
+   * What the Schedule does when a tick comes while the previous one still runs: `'skip'`
+   * (AshOban's one at a time: after downtime at most one catch-up tick, never a backlog),
+   * `'bufferOne'`, `'bufferAll'`, `'allowAll'`, `'cancelOther'`, `'terminateOther'`.
+   * @default 'skip'
+   */
+  overlap?: OverlapPolicy;
+  /** How late a tick missed while the Temporal server was down may still start (ms or '1 minute'). @default '1 minute' for triggers, '1 day' for scheduled actions */
+  catchupWindow?: number | string;
+  /** Random delay up to this long added to each tick (ms or '30s'). @default none */
+  jitter?: number | string;
   /** Task queue of the per-record runs. @default `<resource>_<trigger>` in snake case */
   queue?: string;
   /** Task queue of the scheduler. @default queue */
@@ -145,6 +159,17 @@ export interface ScheduledActionDefinition<TPrisma = any> {
   /** Temporal cron syntax (5-7 fields, `@daily`, `@every 10m`, `CRON_TZ=Zone` prefix). */
   cron: string;
   /** IANA time zone of `cron`. @default 'UTC' */
+  /**
+   * What the Schedule does when a tick comes while the previous one still runs: `'skip'`
+   * (AshOban's one at a time: after downtime at most one catch-up tick, never a backlog),
+   * `'bufferOne'`, `'bufferAll'`, `'allowAll'`, `'cancelOther'`, `'terminateOther'`.
+   * @default 'skip'
+   */
+  overlap?: OverlapPolicy;
+  /** How late a tick missed while the Temporal server was down may still start (ms or '1 minute'). @default '1 minute' for triggers, '1 day' for scheduled actions */
+  catchupWindow?: number | string;
+  /** Random delay up to this long added to each tick (ms or '30s'). @default none */
+  jitter?: number | string;
   timezone?: string;
   /** The action: `(ctx) => …` with `ctx.prisma`, `ctx.args`, `ctx.attempt`, `ctx.lastAttempt`, `ctx.scheduledAt`, `ctx.snooze()`, `ctx.cancel()`. */
   action: (ctx: ScheduledActionContext<TPrisma>) => unknown;

@@ -64,6 +64,19 @@ const prepareTransaction = fn<PrepareTransactionFn>('a prepareTransaction functi
 const tags = z.array(z.string().min(1).max(100)).max(20);
 const timeout = z.union([positiveInt, z.literal('infinity'), fn<TimeoutFn>('a timeout function')]);
 
+/** What a Schedule does when a tick comes while the previous one still runs (Temporal's overlap policies). */
+const overlap = z.enum(['skip', 'bufferOne', 'bufferAll', 'allowAll', 'cancelOther', 'terminateOther']);
+/** A duration: ms, or a string such as '1 minute', '30s', '2h'. */
+const duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s*$/i, "must be a duration such as '1 minute', '30s' or a number of ms")]);
+const schedulePolicies = {
+  /** While the previous tick still runs: `'skip'` (AshOban: one at a time), `'bufferOne'`, `'bufferAll'`, `'allowAll'`, `'cancelOther'`, `'terminateOther'`. */
+  overlap: overlap.default('skip'),
+  /** How late a missed tick may still start after downtime of the Temporal server. */
+  catchupWindow: duration.optional(),
+  /** Random delay added to each tick, up to this long. */
+  jitter: duration.optional(),
+};
+
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier');
 
 export const triggerSchema = z
@@ -78,6 +91,7 @@ export const triggerSchema = z
     schedulerCron: z.union([z.string().min(1), z.literal(false)]).default('* * * * *'),
     /** IANA time zone for `schedulerCron`. */
     schedulerTimezone: z.string().optional(),
+    ...schedulePolicies,
     /** Task queue of the per-record workflows. Default `<resource>_<trigger>` in snake case. */
     queue: queueName.optional(),
     /** Task queue of the scheduler workflow. Default `queue`. */
@@ -162,6 +176,7 @@ export const scheduledActionSchema = z
     cron: z.string().min(1),
     /** IANA time zone for `cron`. */
     timezone: z.string().optional(),
+    ...schedulePolicies,
     /** The action. */
     action: fn<(ctx: ScheduledActionContext) => unknown>('an action function'),
     /** Static arguments (runtime `actionArguments` win over them). */

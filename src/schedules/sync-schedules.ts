@@ -8,6 +8,8 @@
  * - `'deleted'` or a definition that is gone removes it.
  * Only schedules tagged `TriggerOwner = <app name>` are touched. Running it twice changes nothing.
  */
+import type { Duration } from '@temporalio/common';
+import type { OverlapPolicy } from '../definitions/options';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleOptions } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
@@ -76,6 +78,15 @@ export interface DesiredSchedule {
   attributes: SearchAttributePair[];
 }
 
+const OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
+  skip: ScheduleOverlapPolicy.SKIP,
+  bufferOne: ScheduleOverlapPolicy.BUFFER_ONE,
+  bufferAll: ScheduleOverlapPolicy.BUFFER_ALL,
+  allowAll: ScheduleOverlapPolicy.ALLOW_ALL,
+  cancelOther: ScheduleOverlapPolicy.CANCEL_OTHER,
+  terminateOther: ScheduleOverlapPolicy.TERMINATE_OTHER,
+};
+
 function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
   const isTrigger = def.kind === 'trigger';
   const cron = isTrigger ? (def.schedulerCron as string) : def.cron;
@@ -87,7 +98,10 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
     : [scheduledActionInput(app, def, { ...(effective(app, def).listTenants !== undefined ? { listTenants: true } : {}), ...(def.tags.length ? { tags: def.tags } : {}) })];
   const kind = isTrigger ? 'scheduler' : 'scheduled-action';
   const paused = def.state === 'paused';
-  const hash = fingerprint(stableStringify({ cron, timezone, workflowType, taskQueue, args, role: kind }));
+  // durations were checked by the definition schema
+  const policies = { overlap: OVERLAP[def.overlap], catchupWindow: (def.catchupWindow ?? (isTrigger ? '1 minute' : '1 day')) as Duration };
+  const jitter = def.jitter as Duration | undefined;
+  const hash = fingerprint(stableStringify({ cron, timezone, workflowType, taskQueue, args, role: kind, policies, jitter }));
   const scheduleId = scheduleIdFor(workflowType);
   const attributes: SearchAttributePair[] = [
     { key: TriggerOwner, value: app.name },
@@ -102,7 +116,7 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
     attributes,
     options: {
       scheduleId,
-      spec: { cronExpressions: [cron], ...(timezone ? { timezone } : {}) },
+      spec: { cronExpressions: [cron], ...(timezone ? { timezone } : {}), ...(jitter !== undefined ? { jitter } : {}) },
       action: {
         type: 'startWorkflow',
         workflowType,
@@ -116,12 +130,9 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
           { key: TriggerName, value: def.id },
         ],
       },
-      policies: {
-        // One scheduler at a time (AshOban: unique while incomplete); a trigger heals itself at its
-        // next tick, so missed ticks are not replayed. Scheduled actions catch up for a day.
-        overlap: ScheduleOverlapPolicy.SKIP,
-        catchupWindow: isTrigger ? '1 minute' : '1 day',
-      },
+      // By default one tick at a time (AshOban: unique while incomplete): ticks that come while one
+      // runs are skipped, so downtime leaves at most one catch-up tick, never a backlog.
+      policies,
       state: { paused, note: paused ? `state: 'paused' in the definition of ${def.id}` : undefined },
       typedSearchAttributes: [...attributes, { key: TriggerConfigHash, value: configValue(hash, paused ? 'paused' : 'active') }],
     },
