@@ -20,6 +20,8 @@ import { didYouMean } from './definitions/did-you-mean';
 import { listDanglingRuns } from './runtime/dangling';
 import { TriggerError } from './errors';
 import { redactText } from './redact';
+import { encryptionCodecFromEnv } from './codec/encryption-codec';
+import { startCodecServer } from './codec/codec-server';
 import { writeWorkflowBundle } from './worker/bundle';
 import { registerSearchAttributes } from './worker/search-attributes';
 
@@ -103,8 +105,9 @@ const out = (json: boolean | undefined, data: unknown, text: () => string): void
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   const env = readEnv();
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+  const codec = encryptionCodecFromEnv();
   try {
-    return await fn(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }));
+    return await fn(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}) }));
   } finally {
     await connection.close();
   }
@@ -302,6 +305,20 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       const app = loadApp(args.find((a, i) => !a.startsWith('--') && i !== outAt + 1));
       const written = await writeWorkflowBundle(app, out);
       say(`wrote ${written.file} (${Math.round(written.bytes / 1024)} KiB, ${written.marker})`);
+    },
+  },
+  'codec-server': {
+    help: '[--port 8888] [--ui-origin http://localhost:8233]  serve /encode and /decode with the PTT_ENCRYPTION_KEYS codec for the Temporal UI until Ctrl-C',
+    async run(args) {
+      const { values } = parse('codec-server', args, { port: { type: 'string' }, 'ui-origin': { type: 'string' } });
+      const codec = encryptionCodecFromEnv();
+      if (!codec) throw new TriggerError('CONFIG_INVALID', 'codec-server: set PTT_ENCRYPTION_KEYS (id:base64key[,id:base64key...]; the first encrypts)');
+      const port = Number(values.port ?? 8888);
+      const server = await startCodecServer({ codec, port, ...(values['ui-origin'] ? { uiOrigin: values['ui-origin'] } : {}) });
+      say(`codec endpoint ${server.url} (keys: ${codec.current} current). Set it as the Temporal UI's codec endpoint. Ctrl-C stops it.`);
+      await untilSignal();
+      say('stopping… stopped');
+      await server.close();
     },
   },
   'db:migrate': {

@@ -61,6 +61,9 @@ export { recordWorkflowId, encodeKey, decodeKey, recordIdOf } from '../workflows
 export { runStateQuery } from '../workflows/messages';
 export * as searchAttributes from '../workflows/search-attributes';
 export type { RecordRunResult, SchedulerResult, ScheduledActionResult, RunOutcome } from '../workflows/types';
+// Encrypted histories
+export { EncryptionCodec, encryptionCodecFromEnv, ENCRYPTED_ENCODING, type EncryptionKeys } from './codec/encryption-codec';
+export { startCodecServer, type CodecServer } from './codec/codec-server';
 // Errors
 export * from './errors';
 // Operations
