@@ -6,13 +6,16 @@
  * Ctrl-C stops everything.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createTriggerClient, createTriggerWorker, runAfterWrite } from '../src';
 import { startDevStack } from '../src/devstack';
 import { app, seed } from './app';
+import { startLiveView } from './live-view';
 import { createPrismaClient } from './prisma-client';
 
 async function main(): Promise<void> {
+  // on a terminal the live view redraws in place: keep the SDK's log to warnings and errors
+  if (process.stdout.isTTY) Runtime.install({ logger: new DefaultLogger('WARN') });
   const stack = await startDevStack();
   const base = createPrismaClient(stack.databaseUrl);
   await seed(base);
@@ -33,11 +36,18 @@ async function main(): Promise<void> {
       `or one tenant's chunks of expired subscriptions: TriggerName = "Subscription.expire" AND TriggerKind = "chunk" AND TriggerTenant = "globex"\n` +
       `Ctrl-C stops everything.\n\n`,
   );
+  // a compact live view; the worker's own log lines go to stderr
+  const view = startLiveView(client, app);
+  const stopping = (): void => void process.stderr.write('\nstopping…\n');
+  process.once('SIGINT', stopping);
+  process.once('SIGTERM', stopping);
   await worker.run(); // returns after Ctrl-C / SIGTERM (the Temporal runtime handles the signals)
+  view.stop();
   await connection.close();
   await nativeConnection.close();
   await base.$disconnect();
   await stack.stop();
+  process.stderr.write('stopped\n');
 }
 
 main().catch((err: unknown) => {

@@ -128,7 +128,7 @@ function requireGo(pathEnv: string | undefined): string {
       'Ways out:\n' +
       '  - install the Temporal CLI (https://docs.temporal.io/cli) so `temporal` is on PATH, or\n' +
       '  - install Go >= 1.26.5 so the stock server and UI can be built from Go modules, or\n' +
-      '  - run `docker compose up -d` and point the worker at it with TEMPORAL_ADDRESS=127.0.0.1:7233.',
+      '  - run `docker compose up -d` and `TEMPORAL_REUSE_EXISTING=1 npm start` (your own worker: TEMPORAL_ADDRESS=127.0.0.1:7233).',
   );
 }
 

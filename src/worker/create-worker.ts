@@ -147,7 +147,7 @@ export async function probeTemporal(client: Client, namespace: string, timeoutMs
     throw new TriggerError(
       'TEMPORAL_UNAVAILABLE',
       `Cannot reach Temporal at ${address} (namespace ${namespace}) within ${timeoutMs / 1000} s: ${redactText(err instanceof Error ? err.message : String(err))}. ` +
-        'Start one (`npm start` in this project, `temporal server start-dev`, or `docker compose up -d`), or connect the client to the right address (TEMPORAL_ADDRESS).',
+        'Start one (`npm start` in this project, `temporal server start-dev`, or `docker compose up -d` then `TEMPORAL_REUSE_EXISTING=1 npm start`), or connect the client to the right address (TEMPORAL_ADDRESS for the CLI and the worker entry init writes).',
       { cause: err },
     );
   }

@@ -4,22 +4,30 @@
  * runAfterWrite and act for the intake's actor, and Subscription.expire runs per tenant in chunks.
  */
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { createTriggerClient, runAfterWrite } from '../../src';
 import { app, seed } from '../../example/app';
+import { startLiveView, type LiveView } from '../../example/live-view';
 import { eventually } from '../helpers/eventually';
 import { startEngine, testContext, type Engine } from '../helpers/engine';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;
 let engine: Engine;
+let view: LiveView;
+const viewLines: string[] = [];
 
 before(async () => {
   ctx = await testContext('example');
   await seed(ctx.prisma);
   const prisma = ctx.prisma.$extends(runAfterWrite({ triggers: createTriggerClient({ client: ctx.env.client, app }), on: { Ticket: { process: ['create', 'createManyAndReturn'] } } }));
   engine = await startEngine(ctx.env, app, prisma, { registerSchedules: false });
+  const out = new PassThrough();
+  out.on('data', (b: Buffer) => viewLines.push(...b.toString().split('\n').filter(Boolean)));
+  view = startLiveView(ctx.env.client, app, out as unknown as NodeJS.WriteStream);
 });
 after(async () => {
+  view?.stop();
   await engine?.stop();
   await ctx?.close();
 });
@@ -55,4 +63,11 @@ test('tickets created by the intake action start their runs at once (run after w
     return t?.status === 'processed' ? t : undefined;
   });
   assert.equal(printer.body, 'processed by Intake bot', 'the run inherited the intake run\'s actor, not the trigger\'s default');
+});
+
+test('npm start\'s live view counts the runs per trigger by outcome (a plain line when not a terminal)', async () => {
+  const line = await eventually('the live view to show the expire chunks and the processed tickets', async () =>
+    viewLines.find((l) => /Subscription\.expire +started +4 +in flight +0 +finished: success 4/.test(l) && /Ticket\.process +started +\d+ +in flight +0 +finished: success/.test(l)),
+  );
+  assert.match(line, /^\[live\] /);
 });

@@ -35,3 +35,9 @@ test('every service has a healthcheck', () => {
     assert.ok(svc.healthcheck?.test?.length, `${name} has a healthcheck`);
   }
 });
+
+test('the compose file advises the variable npm start honours to use its server', () => {
+  const text = fs.readFileSync(path.resolve(__dirname, '../../docker-compose.yml'), 'utf8');
+  assert.match(text, /TEMPORAL_REUSE_EXISTING=1 npm start/);
+  assert.doesNotMatch(text, /TEMPORAL_ADDRESS=\S+ npm start/, 'npm start ignores TEMPORAL_ADDRESS');
+});
