@@ -60,6 +60,7 @@ export async function chunkWorkflow(input: RecordRunInput & { chunk: ChunkInput 
     const firstError = [...errors.values()][0];
     const result: ChunkRunResult = { outcome, attempts: attemptNo, snoozes, chunk: counts, ...(firstError ? { error: firstError } : {}) };
     setState(outcome);
+    log.info(`${plan.triggerId} chunk of ${chunk.recordIds.length}: ${outcome}`, { trigger: plan.triggerId, records: chunk.recordIds.length, outcome, ...counts, attempts: attemptNo });
     if (outcome === 'failure' || outcome === 'discard') {
       throw ApplicationFailure.create({
         type: FAILURE_TYPE[outcome],

@@ -138,6 +138,8 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
   const finish = (outcome: RecordRunResult['outcome'], extra: Partial<RecordRunResult> = {}, shown: string = outcome): RecordRunResult => {
     setState(shown);
     const result: RecordRunResult = { outcome, attempts: attemptNo, snoozes, ...extra };
+    // one structured line per run (the SDK adds workflowId, runId, workflowType); not a command
+    log.info(`${plan.triggerId} record ${input.recordId}: ${shown}`, { trigger: plan.triggerId, record: input.recordId, ...(input.tenant !== null ? { tenant: input.tenant } : {}), outcome: shown, attempts: attemptNo });
     // With triggerOnce the run's id is reused only after a failed close, so a cancelled run closes
     // failed (type TriggerRunCancelled) to leave the record free to run again, as Oban does.
     if (outcome === 'failure' || outcome === 'discard' || (outcome === 'cancelled' && plan.triggerOnce)) {

@@ -3,7 +3,8 @@
  * the search attributes and the Schedules, and starts one Temporal Worker per task queue served.
  */
 import type { Client } from '@temporalio/client';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from '@temporalio/common';
 import { createTriggerActivities } from '../../activities';
 import { nextRun, type App } from '../definitions/define';
 import { TriggerError } from '../errors';
@@ -39,7 +40,14 @@ export interface TriggerWorkerOptions {
   registerSearchAttributes?: boolean;
   /** Extra Temporal worker options (concurrency, identity, ...), for every queue. `shutdownGraceTime` defaults to 30 s. */
   workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle' | 'workflowsPath' | 'activities' | 'namespace'>>;
-  /** Warnings (explicit stable names missing, ...). Default `console.warn`. */
+  /**
+   * Where boot messages and warnings go (Temporal's `Logger` interface: the SDK's `DefaultLogger`,
+   * or an adapter to pino / winston). Each line carries `{ component: 'prisma-temporal-triggers' }`.
+   * Default: the Temporal Runtime's logger. The SDK's own lines (and each run's outcome line) go
+   * to the logger given to `Runtime.install`.
+   */
+  logger?: Logger;
+  /** Warnings only, as plain strings (overrides `logger` for warnings). */
   warn?: (message: string) => void;
   /**
    * A workflow bundle written beforehand for this app (`npm run cli -- bundle <app-module> --out
@@ -87,7 +95,16 @@ export function nameWarnings(app: App): string[] {
   return out;
 }
 
-export type BootOptions = Pick<TriggerWorkerOptions, 'client' | 'app' | 'prisma' | 'namespace' | 'registerSchedules' | 'registerSearchAttributes' | 'warn'>;
+export type BootOptions = Pick<TriggerWorkerOptions, 'client' | 'app' | 'prisma' | 'namespace' | 'registerSchedules' | 'registerSearchAttributes' | 'warn' | 'logger'>;
+
+const META = { component: 'prisma-temporal-triggers' };
+function bootLog(options: Pick<TriggerWorkerOptions, 'warn' | 'logger'>): { info: (m: string, attrs?: Record<string, unknown>) => void; warn: (m: string) => void } {
+  const logger = options.logger ?? Runtime.instance().logger;
+  return {
+    info: (m, attrs) => logger.info(m, { ...META, ...attrs }),
+    warn: options.warn ?? ((m) => logger.warn(m, META)),
+  };
+}
 
 export interface BootReport {
   schedules: SyncReport | undefined;
@@ -104,7 +121,7 @@ export interface BootReport {
 export async function bootTriggers(options: BootOptions): Promise<BootReport> {
   const { app, client } = options;
   const namespace = options.namespace ?? client.options.namespace;
-  const warn = options.warn ?? ((m: string) => console.warn(`[prisma-temporal-triggers] ${m}`));
+  const { info, warn } = bootLog(options);
   await probeTemporal(client, namespace);
   const warnings = nameWarnings(app);
   warnings.forEach(warn);
@@ -120,6 +137,8 @@ export async function bootTriggers(options: BootOptions): Promise<BootReport> {
     ...app.triggers.flatMap((t) => (t.schedulerCron === false || t.state !== 'active' ? [] : [{ id: t.id, cron: t.schedulerCron, next: nextRun(t.schedulerCron, t.schedulerTimezone) }])),
     ...app.scheduledActions.filter((a) => a.state === 'active').map((a) => ({ id: a.id, cron: a.cron, next: nextRun(a.cron, a.timezone) })),
   ];
+  if (schedules) info(`${app.name}: schedules ${schedules.created.length} created, ${schedules.updated.length} updated, ${schedules.unchanged.length} unchanged, ${schedules.deleted.length} removed`, { app: app.name });
+  for (const r of nextRuns) info(`${r.id} (${r.cron}): next tick ${r.next?.toISOString() ?? 'never'}`, { trigger: r.id });
   return { schedules, warnings, nextRuns };
 }
 
@@ -171,7 +190,7 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
     }
   }
   const { schedules, warnings, nextRuns } = await bootTriggers(options);
-  const warn = options.warn ?? ((m: string) => console.warn(`[prisma-temporal-triggers] ${m}`));
+  const { warn } = bootLog(options);
 
   const workflowBundle = options.workflowBundle ? loadPrebuiltBundle(app, options.workflowBundle) : await workflowBundleFor(app);
   const activities = createTriggerActivities({ app, prisma });
