@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { applyInit, planInit } from './cli/init';
 import { cancelRun, definitionStatus, listRuns, pause, preview, runNow, runRecord } from './cli/operations';
@@ -21,6 +21,7 @@ import { listDanglingRuns } from './runtime/dangling';
 import { TriggerError } from './errors';
 import { redactText } from './redact';
 import { encryptionCodecFromEnv } from './codec/encryption-codec';
+import { connectFromEnv } from './connection';
 import { startCodecServer } from './codec/codec-server';
 import { writeWorkflowBundle } from './worker/bundle';
 import { registerSearchAttributes } from './worker/search-attributes';
@@ -103,13 +104,11 @@ function target(command: string, positionals: string[]): { app: App; def: Trigge
 const out = (json: boolean | undefined, data: unknown, text: () => string): void => void process.stdout.write(`${json ? JSON.stringify(data) : text()}\n`);
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const env = readEnv();
-  const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-  const codec = encryptionCodecFromEnv();
+  const temporal = await connectFromEnv();
   try {
-    return await fn(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, ...(codec ? { dataConverter: { payloadCodecs: [codec] } } : {}) }));
+    return await fn(temporal.client);
   } finally {
-    await connection.close();
+    await temporal.close();
   }
 }
 

@@ -61,6 +61,8 @@ export { recordWorkflowId, encodeKey, decodeKey, recordIdOf } from '../workflows
 export { runStateQuery } from '../workflows/messages';
 export * as searchAttributes from '../workflows/search-attributes';
 export type { RecordRunResult, SchedulerResult, ScheduledActionResult, RunOutcome } from '../workflows/types';
+// Connecting from the environment (address, namespace, API key, mTLS, encryption keys)
+export { connectFromEnv, connectionSettingsFromEnv, type ConnectionSettings, type TemporalConnections } from './connection';
 // Encrypted histories
 export { EncryptionCodec, encryptionCodecFromEnv, ENCRYPTED_ENCODING, type EncryptionKeys } from './codec/encryption-codec';
 export { startCodecServer, type CodecServer } from './codec/codec-server';

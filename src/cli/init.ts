@@ -125,26 +125,29 @@ export default app;
 function workerFile(client: string): string {
   return `${MARKER}; edit freely (init never rewrites this file).
 // Starts the trigger worker: registers the Schedules and search attributes, then runs until Ctrl-C.
-// Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"), DATABASE_URL.
+// Environment: DATABASE_URL, and Temporal's own variables (TEMPORAL_ADDRESS, default
+// 127.0.0.1:7233; TEMPORAL_NAMESPACE; TEMPORAL_API_KEY; TEMPORAL_TLS_CLIENT_CERT_PATH /
+// _KEY_PATH / _SERVER_NAME for mTLS); PTT_ENCRYPTION_KEYS encrypts payloads.
 import { PrismaPg } from '@prisma/adapter-pg';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { createTriggerWorker } from '${LIBRARY}';
+import { connectFromEnv, createTriggerWorker } from '${LIBRARY}';
 import { PrismaClient } from '${client}';
 import { app } from './app';
 
 async function main(): Promise<void> {
-  const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('Set DATABASE_URL to your database (the worker runs the actions through Prisma).');
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
-  const connection = await NativeConnection.connect({ address });
-  const clientConnection = await Connection.connect({ address });
-  const worker = await createTriggerWorker({ connection, client: new Client({ connection: clientConnection, namespace }), namespace, app, prisma });
+  const temporal = await connectFromEnv({ worker: true });
+  const worker = await createTriggerWorker({
+    connection: temporal.nativeConnection,
+    client: temporal.client,
+    namespace: temporal.namespace,
+    app,
+    prisma,
+    workerOptions: temporal.dataConverter ? { dataConverter: temporal.dataConverter } : {},
+  });
   await worker.run(); // until SIGINT / SIGTERM
-  await clientConnection.close();
-  await connection.close();
+  await temporal.close();
   await prisma.$disconnect();
 }
 
