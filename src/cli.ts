@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { applyInit, planInit } from './cli/init';
-import { cancelRun, definitionStatus, listRuns, pause, preview, runNow, runRecord } from './cli/operations';
+import { backfill, cancelRun, definitionStatus, listRuns, pause, preview, retryRun, runNow, runRecord } from './cli/operations';
 import type * as SetDefaultNames from './cli/set-default-names';
 import type * as DevStack from './devstack';
 import { readEnv } from './config/env';
@@ -259,6 +259,32 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       if (!Number.isInteger(limit) || limit < 1) throw new TriggerError('CONFIG_INVALID', `runs: --limit must be a whole number above 0, got "${values.limit}"`);
       const rows = await withClient((client) => listRuns(client, app, def, { ...(values.outcome !== undefined ? { outcome: values.outcome } : {}), limit }));
       out(values.json, rows, () => rows.map((r) => `${r.workflowId}\t${r.status}\t${r.outcome ?? '-'}\t${r.startTime}`).join('\n') || 'no runs');
+    },
+  },
+  backfill: {
+    help: '<app-module> <trigger> --from <ISO time> --to <ISO time> [--overlap bufferAll|skip|allowAll] [--json]  start the ticks the Schedule would have started in that window (a backfilled scheduled action gets that time as scheduledAt)',
+    async run(args) {
+      const { values, positionals } = parse('backfill', args, { from: { type: 'string' }, to: { type: 'string' }, overlap: { type: 'string' } });
+      const { def } = target('backfill', positionals);
+      const from = new Date(values.from ?? '');
+      const to = new Date(values.to ?? '');
+      if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new TriggerError('CONFIG_INVALID', 'backfill: give --from and --to as ISO times, e.g. --from 2026-11-01T00:00:00Z --to 2026-11-03T00:00:00Z');
+      const overlaps = ['skip', 'bufferOne', 'bufferAll', 'allowAll', 'cancelOther', 'terminateOther'] as const;
+      const overlap = (values.overlap ?? 'bufferAll') as (typeof overlaps)[number];
+      if (!overlaps.includes(overlap)) throw new TriggerError('CONFIG_INVALID', `backfill: --overlap "${values.overlap}" is not one of ${overlaps.join(', ')}`);
+      const s = await withClient((client) => backfill(client, def, from, to, overlap));
+      out(values.json, { id: def.id, scheduleId: s.scheduleId, from: from.toISOString(), to: to.toISOString(), overlap }, () => `${def.id}: backfill ${from.toISOString()} .. ${to.toISOString()} requested (${overlap})`);
+    },
+  },
+  retry: {
+    help: '<app-module> <workflow-id> [--json]  start a closed record run again for the same record; needs the module to export `prisma`',
+    async run(args) {
+      const { values, positionals } = parse('retry', args, {});
+      const app = loadApp(positionals[0]);
+      const id = positionals[1];
+      if (!id) throw new TriggerError('CONFIG_INVALID', 'retry: give the workflow id of a closed record run (see `runs --outcome failure`)');
+      const h = await withClient((client) => retryRun(client, app, prismaOf(app, 'retry'), id));
+      out(values.json, { workflowId: h.workflowId, runId: 'firstExecutionRunId' in h ? String(h.firstExecutionRunId) : undefined, alreadyRunning: h.alreadyRunning }, () => `${id}: ${h.alreadyRunning ? 'already running' : 'started again'}`);
     },
   },
   cancel: {

@@ -9,12 +9,13 @@ import { infrastructureRetryMs, MAX_INFRASTRUCTURE_RETRIES } from './backoff';
 import { runStateQuery } from './messages';
 import { askTimeout, attempt, attemptActivitiesFor, SNOOZES_PER_RUN, timeoutBackoff } from './record-workflow';
 import { roleMemo } from './registry';
+import { scheduledTime } from './schedule-time';
 import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner, TriggerTags, TriggerTenant } from './search-attributes';
 import { FAILURE_TYPE, type ScheduledActionInput, type ScheduledActionResult, type TenantRef, type TriggerActivityFns } from './types';
 
 export async function scheduledActionWorkflow(input: ScheduledActionInput): Promise<ScheduledActionResult> {
   const info = workflowInfo();
-  const scheduledAt = input.resume?.scheduledAt ?? info.startTime.getTime();
+  const scheduledAt = input.resume?.scheduledAt ?? scheduledTime();
   let state = 'running';
   setHandler(runStateQuery, () => state);
   const setState = (next: string): void => {

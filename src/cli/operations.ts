@@ -11,6 +11,9 @@ import { and, quote } from '../runtime/visibility';
 import { scheduleIdFor } from '../definitions/names';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { ConfigError } from '../errors';
+import type { OverlapPolicy } from '../definitions/options';
+import { OVERLAP_POLICIES } from '../schedules/sync-schedules';
+import { lookupDefinition } from '../runtime/targets';
 import type { AnyPrismaClient } from '../prisma/model-meta';
 import { tenantValue, type Tenant } from '../runtime/tenants';
 import { listTenantsOf } from '../../activities/run-scope';
@@ -214,4 +217,34 @@ export async function runRecord(client: Client, app: App, t: Trigger, prisma: An
   const record = (await delegate.findFirst({ where })) as Record<string, unknown> | null;
   if (!record) throw new ConfigError(`${t.id}: no ${t.resource.model} with ${JSON.stringify(Object.fromEntries(Object.entries(where).map(([k, v]) => [k, String(v)])))}`);
   return createTriggerClient({ client, app }).runTrigger(record, t, opts.tenant !== undefined ? { tenant: opts.tenant } : {});
+}
+
+/** Starts the ticks the Schedule would have started between `from` and `to` (one after the other by default). */
+export async function backfill(client: Client, def: Trigger | ScheduledAction, from: Date, to: Date, overlap: OverlapPolicy = 'bufferAll'): Promise<ScheduleState> {
+  if (!(from.getTime() < to.getTime())) throw new ConfigError(`backfill: --from (${from.toISOString()}) must be before --to (${to.toISOString()})`);
+  const s = await scheduleState(client, def);
+  if (s.state === 'none') throw new ConfigError(`${def.id} has no Schedule to backfill (${def.kind === 'trigger' && def.schedulerCron === false ? 'schedulerCron: false' : 'the worker has not registered it yet'})`);
+  await client.schedule.getHandle(s.scheduleId).backfill({ start: from, end: to, overlap: OVERLAP_POLICIES[overlap] });
+  return s;
+}
+
+/** Starts a closed per-record run again for the same record (its trigger, record id and tenant from the run's search attributes). */
+export async function retryRun(client: Client, app: App, prisma: AnyPrismaClient, workflowId: string): Promise<StartedRun> {
+  let d: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['describe']>>;
+  try {
+    d = await client.workflow.getHandle(workflowId).describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new ConfigError(`no workflow ${workflowId}`);
+    throw err;
+  }
+  if (d.status.name === 'RUNNING') throw new ConfigError(`${workflowId} is still running; cancel it first or wait for it`);
+  const attr = (k: string): string | undefined => (d.searchAttributes?.[k]?.[0] as string | undefined) ?? undefined;
+  const kind = attr('TriggerKind');
+  const name = attr('TriggerName');
+  const recordId = attr('TriggerRecordId');
+  if (kind !== 'record' || !name || !recordId) throw new ConfigError(`${workflowId} is not a per-record run of this library (TriggerKind ${kind ?? 'none'}); retry takes a record run's workflow id (see \`runs\`)`);
+  const def = lookupDefinition(app, name);
+  if (def.kind !== 'trigger') throw new ConfigError(`${name} is not a trigger`);
+  const tenant = attr('TriggerTenant');
+  return runRecord(client, app, def, prisma, recordId, tenant !== undefined && tenant !== '-' ? { tenant } : {});
 }

@@ -78,7 +78,7 @@ export interface DesiredSchedule {
   attributes: SearchAttributePair[];
 }
 
-const OVERLAP: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
+export const OVERLAP_POLICIES: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
   bufferOne: ScheduleOverlapPolicy.BUFFER_ONE,
   bufferAll: ScheduleOverlapPolicy.BUFFER_ALL,
@@ -99,7 +99,7 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
   const kind = isTrigger ? 'scheduler' : 'scheduled-action';
   const paused = def.state === 'paused';
   // durations were checked by the definition schema
-  const policies = { overlap: OVERLAP[def.overlap], catchupWindow: (def.catchupWindow ?? (isTrigger ? '1 minute' : '1 day')) as Duration };
+  const policies = { overlap: OVERLAP_POLICIES[def.overlap], catchupWindow: (def.catchupWindow ?? (isTrigger ? '1 minute' : '1 day')) as Duration };
   const jitter = def.jitter as Duration | undefined;
   const hash = fingerprint(stableStringify({ cron, timezone, workflowType, taskQueue, args, role: kind, policies, jitter }));
   const scheduleId = scheduleIdFor(workflowType);

@@ -115,3 +115,28 @@ test('run starts one record\'s run by its id; cancel ends a sleeping run cancell
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Ticket\.process: no Ticket with \{"id":"99999999"\}/);
 });
+
+test('retry starts a failed record run again for the same record', async () => {
+  const [failed] = await json<{ workflowId: string; runId: string }[]>('runs', fixture, 'Ticket.process', '--outcome', 'failure');
+  const r = await json<{ workflowId: string; runId?: string; alreadyRunning: boolean }>('retry', fixture, failed!.workflowId);
+  assert.equal(r.workflowId, failed!.workflowId, 'the same record, so the same workflow id');
+  assert.notEqual(r.runId, failed!.runId, 'a new run');
+  const again = await eventually('the retried run to fail again (the ticket is still broken)', async () => {
+    const d = await ctx.env.client.workflow.getHandle(r.workflowId).describe();
+    return d.status.name !== 'RUNNING' ? d : undefined;
+  });
+  assert.equal(again.status.name, 'FAILED');
+  const notRecord = await cli('retry', fixture, 'no-such-workflow');
+  assert.equal(notRecord.code, 1);
+  assert.match(notRecord.stderr, /no workflow no-such-workflow/);
+});
+
+test('backfill starts the ticks of a past window, one after the other; a backfilled scheduled action sees the time it stands for', async () => {
+  const r = await json<{ overlap: string }>('backfill', fixture, 'Ticket.report', '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-03T00:30:00Z');
+  assert.equal(r.overlap, 'bufferAll');
+  const seen = await eventually('three backfilled reports', async () => (mod.reports.length >= 3 ? [...mod.reports].sort() : undefined));
+  assert.deepEqual(seen, ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z']);
+  const bad = await cli('backfill', fixture, 'Ticket.report', '--from', '2026-01-03T00:00:00Z', '--to', '2026-01-01T00:00:00Z');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--from \(2026-01-03T00:00:00.000Z\) must be before --to/);
+});
