@@ -9,18 +9,20 @@ import { definitionOfRun } from './definition-of-run';
 import { listTenantsOf, resolveScope } from './run-scope';
 import type { AnyPrismaClient } from '../src/prisma/model-meta';
 import { exponentialBackoffSeconds } from '../workflows/backoff';
-import type { TriggerActivityFns } from '../workflows/types';
+import { recordIdOf } from '../workflows/primary-key';
+import type { AttemptOutcome, RunActionInput, TriggerActivityFns } from '../workflows/types';
 import { backoffSeconds } from './attempt-outcome';
 import { findRecords } from './find-records';
 import { runTriggerAttempt } from './run-action';
+import { setSpanAttributes } from './span-attributes';
 import { runScheduledAction } from './run-scheduled-action';
 
 export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClient }): TriggerActivityFns {
   const { app, prisma } = deps;
   return {
     pttFindRecords: (input) => findRecords(app, prisma, input),
-    pttRunAction: (input) => runTriggerAttempt(app, prisma, input, 'action'),
-    pttRunOnError: (input) => runTriggerAttempt(app, prisma, input, 'onError'),
+    pttRunAction: (input) => traced(input, 'action', runTriggerAttempt(app, prisma, input, 'action')),
+    pttRunOnError: (input) => traced(input, 'onError', runTriggerAttempt(app, prisma, input, 'onError')),
     pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input),
     pttCommitted: async ({ kind }) => {
       const run = activityInfo().workflowExecution;
@@ -47,3 +49,18 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
 }
 
 export type TriggerActivities = ReturnType<typeof createTriggerActivities>;
+
+/** The attempt's span (when tracing is on) says which trigger, record and outcome it was. */
+async function traced(input: RunActionInput, mode: 'action' | 'onError', attempt: Promise<AttemptOutcome>): Promise<AttemptOutcome> {
+  const info = activityInfo();
+  setSpanAttributes({
+    'trigger.name': input.triggerId,
+    'trigger.workflow_type': info.workflowType,
+    'trigger.record': input.chunkKeys ? `chunk of ${input.chunkKeys.length}` : recordIdOf(input.key, Object.keys(input.key)),
+    'trigger.mode': mode,
+    'trigger.attempt': input.attempt,
+  });
+  const out = await attempt;
+  setSpanAttributes({ 'trigger.outcome': out.status });
+  return out;
+}

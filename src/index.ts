@@ -42,6 +42,7 @@ export { createTriggerWorker, bootTriggers, appTaskQueues, nameWarnings, type Tr
 export { syncSchedules, desiredSchedules, describeOverride, type SyncReport, type OperatorOverride } from './schedules/sync-schedules';
 export { ensureSearchAttributes, registerSearchAttributes } from './worker/search-attributes';
 export { writeWorkflowBundle, bundleMarker, type PrebuiltWorkflowBundle } from './worker/bundle';
+export type { TracingOptions } from './worker/tracing';
 // Runtime
 export {
   TriggerClient,

@@ -79,6 +79,7 @@ export const workerOptionsSchema = z
     registerSearchAttributes: z.boolean().optional(),
     workerOptions: z.record(z.string(), z.unknown()).optional(),
     warn: z.custom<(m: string) => void>((v) => typeof v === 'function', { message: 'expected a function' }).optional(),
+    tracing: z.object({ spanProcessor: z.custom<object>((v) => !!v && typeof v === 'object', { message: 'expected an OpenTelemetry SpanProcessor' }), resource: z.custom<object>((v) => !!v && typeof v === 'object', { message: 'expected an OpenTelemetry Resource' }) }).optional(),
     logger: z.custom<object>((v) => !!v && typeof v === 'object' && ['info', 'warn', 'error'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'), { message: "expected a Logger (an object with info, warn and error methods, e.g. the SDK's DefaultLogger)" }).optional(),
     workflowBundle: z.union([z.object({ code: z.string().min(1) }).strict(), z.object({ codePath: z.string().min(1) }).strict()], { error: 'expected { codePath: <file> } or { code: <bundle code> }' }).optional(),
   })

@@ -34,13 +34,14 @@ export function bundleMarker(app: App): string {
 }
 
 /** Builds (or reuses, within this process) the workflow bundle for `app`. */
-export function workflowBundleFor(app: App): Promise<{ code: string }> {
+export function workflowBundleFor(app: App, interceptorModules: string[] = []): Promise<{ code: string }> {
   const marker = bundleMarker(app);
-  let bundle = cache.get(marker);
+  const key = [marker, ...interceptorModules].join('|');
+  let bundle = cache.get(key);
   if (!bundle) {
-    bundle = build(knownWorkflowTypes(app), marker);
-    cache.set(marker, bundle);
-    bundle.catch(() => cache.delete(marker));
+    bundle = build(knownWorkflowTypes(app), marker, interceptorModules);
+    cache.set(key, bundle);
+    bundle.catch(() => cache.delete(key));
   }
   return bundle;
 }
@@ -81,7 +82,7 @@ export function loadPrebuiltBundle(app: App, bundle: PrebuiltWorkflowBundle): { 
   return { code };
 }
 
-async function build(types: Record<string, WorkflowRole>, marker: string): Promise<{ code: string }> {
+async function build(types: Record<string, WorkflowRole>, marker: string, interceptorModules: string[] = []): Promise<{ code: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bundle-'));
   const workflows = path.resolve(__dirname, '../../workflows');
   const entry = path.join(dir, 'entry.js');
@@ -100,6 +101,7 @@ async function build(types: Record<string, WorkflowRole>, marker: string): Promi
     const nodeModules = path.resolve(path.dirname(require.resolve('@temporalio/workflow/package.json')), '..', '..');
     const { code } = await bundleWorkflowCode({
       workflowsPath: entry,
+      ...(interceptorModules.length ? { workflowInterceptorModules: interceptorModules } : {}),
       logger: quietLogger,
       webpackConfigHook: (config) => ({
         ...config,

@@ -12,6 +12,7 @@ import { pruneCommitMarkers } from '../prisma/commit-markers';
 import { redactText } from '../redact';
 import { verifyAgainstPrisma, type AnyPrismaClient } from '../prisma/model-meta';
 import { parseOptions, workerOptionsSchema } from '../runtime/options-schema';
+import { tracingSetup, type TracingOptions } from './tracing';
 import { describeOverride, syncSchedules, type SyncReport } from '../schedules/sync-schedules';
 import { ensureSearchAttributes } from './search-attributes';
 import { loadPrebuiltBundle, workflowBundleFor, type PrebuiltWorkflowBundle } from './bundle';
@@ -47,6 +48,12 @@ export interface TriggerWorkerOptions {
    * to the logger given to `Runtime.install`.
    */
   logger?: Logger;
+  /**
+   * OpenTelemetry tracing (needs `@temporalio/interceptors-opentelemetry`): `{ spanProcessor,
+   * resource }`. Spans for each tick, each record's run and each attempt (with `trigger.name`,
+   * `trigger.record`, `trigger.outcome`). Default: off.
+   */
+  tracing?: TracingOptions;
   /** Warnings only, as plain strings (overrides `logger` for warnings). */
   warn?: (message: string) => void;
   /**
@@ -192,7 +199,9 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
   const { schedules, warnings, nextRuns } = await bootTriggers(options);
   const { warn } = bootLog(options);
 
-  const workflowBundle = options.workflowBundle ? loadPrebuiltBundle(app, options.workflowBundle) : await workflowBundleFor(app);
+  const tracing = options.tracing ? tracingSetup(options.tracing) : undefined;
+  if (tracing && options.workflowBundle) throw new TriggerError('CONFIG_INVALID', 'createTriggerWorker: tracing needs the workflow bundle built at boot (its interceptors are bundled in); drop workflowBundle or tracing');
+  const workflowBundle = options.workflowBundle ? loadPrebuiltBundle(app, options.workflowBundle) : await workflowBundleFor(app, tracing?.workflowModules);
   const activities = createTriggerActivities({ app, prisma });
   const workers = await Promise.all(
     taskQueues.map((taskQueue) =>
@@ -203,6 +212,7 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
         // well inside the 1-minute heartbeat timeout even on a loaded machine.
         maxHeartbeatThrottleInterval: '10 seconds',
         ...options.workerOptions,
+        ...(tracing ? { interceptors: { ...options.workerOptions?.interceptors, activity: [...(options.workerOptions?.interceptors?.activity ?? []), ...(tracing.workerOptions.interceptors?.activity ?? [])] }, sinks: { ...options.workerOptions?.sinks, ...tracing.workerOptions.sinks } } : {}),
         connection: options.connection,
         namespace,
         taskQueue,
