@@ -51,6 +51,30 @@ export interface ServerConfigOptions {
   /** Path of the dynamic config file to reference. */
   dynamicConfigFile: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Serve the frontend over TLS with this certificate (its own CA for the server's internal clients). */
+  tls?: ServerTlsFiles;
+}
+
+export interface ServerTlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** The CA that signed the certificate (what clients trust). Default `certFile` itself. */
+  caFile?: string;
+  /** The name the certificate is for. Default `localhost`. */
+  serverName?: string;
+}
+
+function renderTls(t: ServerTlsFiles): string {
+  return `  tls:
+    frontend:
+      server:
+        certFile: ${JSON.stringify(t.certFile)}
+        keyFile: ${JSON.stringify(t.keyFile)}
+        requireClientAuth: false
+      client:
+        serverName: ${JSON.stringify(t.serverName ?? 'localhost')}
+        rootCaFiles: [${JSON.stringify(t.caFile ?? t.certFile)}]
+`;
 }
 
 /** The server's YAML config (SQLite, or PostgreSQL when `postgres` is set; 1 shard). */
@@ -64,7 +88,7 @@ ${o.postgres ? renderPostgresPersistence(o.postgres) : renderSqlitePersistence(o
   membership:
     maxJoinDuration: 30s
     broadcastAddress: 127.0.0.1
-services:
+${o.tls ? renderTls(o.tls) : ''}services:
   frontend:
     rpc: { grpcPort: ${p.frontend}, membershipPort: ${p.frontendMembership}, bindOnLocalHost: true, httpPort: ${p.frontendHttp} }
   matching:

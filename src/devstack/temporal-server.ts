@@ -15,7 +15,7 @@ import { ensureSearchAttributes } from '../worker/search-attributes';
 import { spawnManaged, type ManagedProcess } from './child-process';
 import { isPortFree } from './ports';
 import { ensureTemporalBinaries, ensureTemporalSqlTool, type FindBinariesOptions, type TemporalBinaries } from './temporal-binaries';
-import { renderDynamicConfig, renderServerConfig, renderUiConfig, serverPorts, startDevArgs, type PostgresPersistenceConfig } from './temporal-config';
+import { renderDynamicConfig, renderServerConfig, renderUiConfig, serverPorts, startDevArgs, type PostgresPersistenceConfig, type ServerTlsFiles } from './temporal-config';
 import { prepareTemporalPostgres, resolvePostgresPersistence, type TemporalPostgresOptions, type TemporalPostgresTarget } from './temporal-postgres';
 
 export { dropTemporalPostgresDatabases, type TemporalPostgresOptions } from './temporal-postgres';
@@ -48,6 +48,11 @@ export interface TemporalStackOptions extends FindBinariesOptions {
   reuseExisting?: boolean;
   /** How long to wait for the server to become healthy. Default 90 s. */
   startTimeoutMs?: number;
+  /**
+   * Serve the frontend over TLS (stock server only; no UI): a certificate and key in PEM, e.g. a
+   * self-signed one for `localhost`. Clients then need it as their CA (`TEMPORAL_TLS_SERVER_CA_CERT_PATH`).
+   */
+  tls?: ServerTlsFiles;
 }
 
 export interface TemporalStack {
@@ -77,7 +82,7 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
   const port = options.port ?? env.TEMPORAL_PORT;
   const uiPort = options.uiPort ?? env.TEMPORAL_UI_PORT;
   const namespace = options.namespace ?? 'default';
-  const withUi = options.ui ?? true;
+  const withUi = options.tls ? false : (options.ui ?? true);
   const reuse = options.reuseExisting ?? envFlag(env.TEMPORAL_REUSE_EXISTING);
   const dataDir = path.resolve(options.dataDir ?? path.join('.data', 'temporal'));
   const address = `127.0.0.1:${port}`;
@@ -119,13 +124,14 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
   if (postgres) await preparePostgres(postgres, options);
 
   const started = Date.now();
-  const processes = spawnStack(binaries, { port, uiPort, withUi, dataDir, persistent: options.persistent ?? false, postgres });
+  if (options.tls && binaries.kind !== 'stock') throw new DevStackError('TEMPORAL_START_FAILED', 'tls: serving the frontend over TLS needs the stock server (set ignoreCli, or remove the temporal CLI from PATH)');
+  const processes = spawnStack(binaries, { port, uiPort, withUi, dataDir, persistent: options.persistent ?? false, postgres, tls: options.tls });
   const stop = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.stop()));
   };
   try {
-    await waitHealthy(address, processes, timeoutMs);
-    await prepareNamespace(address, namespace, timeoutMs);
+    await waitHealthy(address, processes, timeoutMs, options.tls);
+    await prepareNamespace(address, namespace, timeoutMs, options.tls);
     const uiUrl = withUi ? `http://127.0.0.1:${uiPort}` : undefined;
     if (uiUrl) await waitHttp(uiUrl, processes, timeoutMs);
     const postgresDatabases = postgres && { database: postgres.database, visibilityDatabase: postgres.visibilityDatabase };
@@ -155,7 +161,7 @@ async function preparePostgres(postgres: TemporalPostgresTarget, options: Tempor
 
 function spawnStack(
   binaries: TemporalBinaries,
-  o: { port: number; uiPort: number; withUi: boolean; dataDir: string; persistent: boolean; postgres?: PostgresPersistenceConfig },
+  o: { port: number; uiPort: number; withUi: boolean; dataDir: string; persistent: boolean; postgres?: PostgresPersistenceConfig; tls?: ServerTlsFiles },
 ): ManagedProcess[] {
   const sqliteFile = o.persistent ? path.join(o.dataDir, 'temporal.sqlite') : undefined;
   const logFile = path.join(o.dataDir, 'temporal.log');
@@ -166,7 +172,7 @@ function spawnStack(
   const cfg = path.join(o.dataDir, `temporal-${o.port}.yaml`);
   fs.writeFileSync(dyn, renderDynamicConfig());
   // 0600: with PostgreSQL the file holds the password.
-  fs.writeFileSync(cfg, renderServerConfig({ frontendPort: o.port, sqliteFile, postgres: o.postgres, dynamicConfigFile: dyn }), { mode: 0o600 });
+  fs.writeFileSync(cfg, renderServerConfig({ frontendPort: o.port, sqliteFile, postgres: o.postgres, dynamicConfigFile: dyn, tls: o.tls }), { mode: 0o600 });
   const env = { TEMPORAL_VERSION_CHECK_DISABLED: '1' };
   const procs = [spawnManaged('temporal-server', binaries.server, ['--config-file', cfg, '--allow-no-auth', 'start'], { env, logFile })];
   if (o.withUi) {
@@ -179,11 +185,16 @@ function spawnStack(
   return procs;
 }
 
+/** Client TLS options trusting the stack's own certificate. */
+function clientTls(tls: ServerTlsFiles | undefined): { tls?: { serverRootCACertificate: Buffer; serverNameOverride: string } } {
+  return tls ? { tls: { serverRootCACertificate: fs.readFileSync(tls.caFile ?? tls.certFile), serverNameOverride: tls.serverName ?? 'localhost' } } : {};
+}
+
 /** True when a Temporal frontend answers at `address`. */
-export async function isTemporalHealthy(address: string): Promise<boolean> {
+export async function isTemporalHealthy(address: string, tls?: ServerTlsFiles): Promise<boolean> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: 1000 });
+    connection = await Connection.connect({ address, connectTimeout: 1000, ...clientTls(tls) });
     await connection.workflowService.getSystemInfo({});
     return true;
   } catch {
@@ -193,13 +204,13 @@ export async function isTemporalHealthy(address: string): Promise<boolean> {
   }
 }
 
-async function waitHealthy(address: string, processes: ManagedProcess[], timeoutMs: number): Promise<void> {
+async function waitHealthy(address: string, processes: ManagedProcess[], timeoutMs: number, tls?: ServerTlsFiles): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
   for (const p of processes) void p.exited.then(({ code, signal }) => (exited ??= `${p.name} exited (code ${code}, signal ${signal}):\n${p.tail()}`));
   while (Date.now() < deadline) {
     if (exited) throw new DevStackError('TEMPORAL_START_FAILED', `Temporal did not start: ${exited}`);
-    if (await isTemporalHealthy(address)) return;
+    if (await isTemporalHealthy(address, tls)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new DevStackError('TEMPORAL_START_FAILED', `Temporal was not healthy at ${address} after ${timeoutMs} ms:\n${processes.map((p) => p.tail()).join('\n')}`);
@@ -228,8 +239,8 @@ function grpcCode(err: unknown): number | undefined {
  * Registers `namespace` (ALREADY_EXISTS counts as success) and this library's search attributes,
  * then waits until the namespace serves visibility queries that use them.
  */
-export async function prepareNamespace(address: string, namespace: string, timeoutMs = 60_000): Promise<void> {
-  const connection = await Connection.connect({ address });
+export async function prepareNamespace(address: string, namespace: string, timeoutMs = 60_000, tls?: ServerTlsFiles): Promise<void> {
+  const connection = await Connection.connect({ address, ...clientTls(tls) });
   try {
     try {
       await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
