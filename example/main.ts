@@ -25,10 +25,9 @@ async function main(): Promise<void> {
   // Run after write: every ticket created through this client starts its Ticket.process run at once
   // (inside a run, for the run's actor).
   const prisma = base.$extends(runAfterWrite({ triggers: createTriggerClient({ client, app }), on: { Ticket: { process: ['create', 'createManyAndReturn'] } } }));
-  const worker = await createTriggerWorker({ connection: nativeConnection, client, app, prisma });
-  const s = worker.schedules;
-  process.stderr.write(`[worker] schedules: ${s?.created.length} created, ${s?.updated.length} updated, ${s?.unchanged.length} unchanged, ${s?.deleted.length} removed\n`);
-  for (const r of worker.nextRuns) process.stderr.write(`[worker] ${r.id} (${r.cron}): next run ${r.next?.toISOString() ?? 'never'}\n`);
+  // boot messages (bundling the workflow code takes a while) on stderr, one line each
+  const logger = new DefaultLogger('INFO', (entry) => void process.stderr.write(`[worker] ${entry.message}\n`));
+  const worker = await createTriggerWorker({ connection: nativeConnection, client, app, prisma, logger });
   const ui = stack.temporal.uiUrl ?? 'http://localhost:8233';
   process.stderr.write(
     `\nReady. Runs appear in the Temporal UI at ${ui}/namespaces/default/workflows\n` +

@@ -201,7 +201,16 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
 
   const tracing = options.tracing ? tracingSetup(options.tracing) : undefined;
   if (tracing && options.workflowBundle) throw new TriggerError('CONFIG_INVALID', 'createTriggerWorker: tracing needs the workflow bundle built at boot (its interceptors are bundled in); drop workflowBundle or tracing');
-  const workflowBundle = options.workflowBundle ? loadPrebuiltBundle(app, options.workflowBundle) : await workflowBundleFor(app, tracing?.workflowModules);
+  const { info } = bootLog(options);
+  let workflowBundle: { code: string };
+  if (options.workflowBundle) workflowBundle = loadPrebuiltBundle(app, options.workflowBundle);
+  else {
+    // webpack takes seconds (30-50 s on a loaded machine): say so
+    const bundling = Date.now();
+    info(`${app.name}: bundling the workflow code (once per process; a prebuilt workflowBundle skips this)…`, { app: app.name });
+    workflowBundle = await workflowBundleFor(app, tracing?.workflowModules);
+    info(`${app.name}: workflow code bundled in ${((Date.now() - bundling) / 1000).toFixed(1)} s`, { app: app.name });
+  }
   const activities = createTriggerActivities({ app, prisma });
   const workers = await Promise.all(
     taskQueues.map((taskQueue) =>
