@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,4 +59,41 @@ test('cli: --help on every command prints its usage, exits 0 and changes nothing
   const typo = cli('dangle');
   assert.equal(typo.status, 1);
   assert.match(typo.stderr, /unknown command "dangle" \(did you mean "dangling"\?\)/);
+});
+
+test('cli codec-server: serves the PTT_ENCRYPTION_KEYS codec until Ctrl-C, then says stopping… stopped; refuses to start without keys', async () => {
+  const noKeys = cli('codec-server', '--port', '0');
+  assert.equal(noKeys.status, 1);
+  assert.match(noKeys.stderr, /codec-server: set PTT_ENCRYPTION_KEYS/);
+  const key = Buffer.alloc(32, 3).toString('base64');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), 'codec-server', '--port', '0'], { cwd: root, env: { ...process.env, PTT_ENCRYPTION_KEYS: `k1:${key}` } });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      const m = /codec endpoint (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`codec-server exited ${code}: ${stderr}`)));
+  });
+  const payload = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"secret"').toString('base64') };
+  const post = async (route: string, payloads: unknown[]) => (await (await fetch(`${url}${route}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ payloads }) })).json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
+  const encoded = await post('/encode', [payload]);
+  assert.equal(Buffer.from(encoded.payloads[0]!.metadata.encoding!, 'base64').toString(), 'binary/encrypted');
+  assert.ok(!Buffer.from(encoded.payloads[0]!.data, 'base64').toString().includes('secret'));
+  const decoded = await post('/decode', encoded.payloads);
+  assert.equal(Buffer.from(decoded.payloads[0]!.data, 'base64').toString(), '"secret"');
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+  assert.match(stderr, /stopping… stopped/);
+});
+
+test('cli bundle: writes the prebuilt workflow bundle of an app module, marked with the library version', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-cli-bundle-'));
+  const out = path.join(dir, 'workflow-bundle.js');
+  const r = cli('bundle', 'example/app.ts', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /wrote .*workflow-bundle\.js \(\d+ KiB, ptt-bundle:[^:]+:[0-9a-f]{16}\)/);
+  assert.match(fs.readFileSync(out, 'utf8'), /ptt-bundle:[^:"'\s]+:[0-9a-f]{16}/);
 });
