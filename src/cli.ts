@@ -101,6 +101,13 @@ function target(command: string, positionals: string[]): { app: App; def: Trigge
   return { app, def: lookupDefinition(app, id) };
 }
 
+async function pauseOrResume(command: 'pause' | 'resume', args: string[]): Promise<void> {
+  const { values, positionals } = parse(command, args, { note: { type: 'string' } });
+  const { def } = target(command, positionals);
+  const s = await withClient((client) => pause(client, def, values.note, command === 'pause'));
+  out(values.json, { id: def.id, ...s }, () => `${def.id}: ${s.state}${s.note ? ` (note: ${s.note})` : ''}`);
+}
+
 const out = (json: boolean | undefined, data: unknown, text: () => string): void => void process.stdout.write(`${json ? JSON.stringify(data) : text()}\n`);
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
@@ -199,21 +206,11 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
   },
   pause: {
     help: '<app-module> <trigger> [--note <text>] [--json]  pause the Schedule (kept across worker boots until the definition\'s own state changes)',
-    async run(args) {
-      const { values, positionals } = parse('pause', args, { note: { type: 'string' } });
-      const { def } = target('pause', positionals);
-      const s = await withClient((client) => pause(client, def, values.note, true));
-      out(values.json, { id: def.id, ...s }, () => `${def.id}: ${s.state}${s.note ? ` (note: ${s.note})` : ''}`);
-    },
+    run: (args) => pauseOrResume('pause', args),
   },
   resume: {
     help: '<app-module> <trigger> [--note <text>] [--json]  resume the Schedule',
-    async run(args) {
-      const { values, positionals } = parse('resume', args, { note: { type: 'string' } });
-      const { def } = target('resume', positionals);
-      const s = await withClient((client) => pause(client, def, values.note, false));
-      out(values.json, { id: def.id, ...s }, () => `${def.id}: ${s.state}${s.note ? ` (note: ${s.note})` : ''}`);
-    },
+    run: (args) => pauseOrResume('resume', args),
   },
   'run-now': {
     help: '<app-module> <trigger> [--json]  start a tick now (through the Schedule, so its overlap policy applies; directly for on-demand triggers)',
