@@ -4,7 +4,7 @@
  * marker (library version and a fingerprint of those types).
  *
  * Workers build it at boot (cached per set of types for the life of the process), or load one
- * prebuilt with `writeWorkflowBundle` / `npm run cli -- bundle` (a deploy step: no webpack at
+ * prebuilt with `writeWorkflowBundle` / `npx prisma-temporal-triggers bundle` (a deploy step: no webpack at
  * boot). A prebuilt bundle whose marker does not match the app and the library is refused.
  */
 import fs from 'node:fs';
@@ -66,7 +66,7 @@ export function loadPrebuiltBundle(app: App, bundle: PrebuiltWorkflowBundle): { 
     try {
       code = fs.readFileSync(bundle.codePath, 'utf8');
     } catch (err) {
-      throw new ConfigError(`createTriggerWorker: workflowBundle.codePath ${bundle.codePath} cannot be read (${(err as Error).message}). Write it with \`npm run cli -- bundle <app-module> --out ${bundle.codePath}\`.`, { cause: err });
+      throw new ConfigError(`createTriggerWorker: workflowBundle.codePath ${bundle.codePath} cannot be read (${(err as Error).message}). Write it with \`npx prisma-temporal-triggers bundle <app-module> --out ${bundle.codePath}\`.`, { cause: err });
     }
   }
   const found = /ptt-bundle:[^:"'\s]+:[0-9a-f]{16}/.exec(code)?.[0];
@@ -77,7 +77,7 @@ export function loadPrebuiltBundle(app: App, bundle: PrebuiltWorkflowBundle): { 
       : found.split(':')[1] !== VERSION
         ? `it was built by version ${found.split(':')[1]} of this library, and this is ${VERSION}`
         : "it was built for other definitions (the app's workflow types or their roles changed since)";
-    throw new ConfigError(`createTriggerWorker: the prebuilt workflowBundle (${where}) does not fit this worker: ${why}. Rebuild it from the same definitions: \`npm run cli -- bundle <app-module> --out <file>\`.`);
+    throw new ConfigError(`createTriggerWorker: the prebuilt workflowBundle (${where}) does not fit this worker: ${why}. Rebuild it from the same definitions: \`npx prisma-temporal-triggers bundle <app-module> --out <file>\`.`);
   }
   return { code };
 }

@@ -57,7 +57,7 @@ export interface TriggerWorkerOptions {
   /** Warnings only, as plain strings (overrides `logger` for warnings). */
   warn?: (message: string) => void;
   /**
-   * A workflow bundle written beforehand for this app (`npm run cli -- bundle <app-module> --out
+   * A workflow bundle written beforehand for this app (`npx prisma-temporal-triggers bundle <app-module> --out
    * <file>`, or `writeWorkflowBundle`): `{ codePath }` or `{ code }`. Boot then skips webpack
    * (30-50 s on a loaded machine). Refused when it was built for other definitions or by another
    * version of this library. Default: built at boot.
@@ -94,10 +94,10 @@ export function nameWarnings(app: App): string[] {
   const out: string[] = [];
   for (const t of app.triggers) {
     const missing = [!t.explicit.workflowType && `workflowType (default "${t.workflowType}")`, !t.explicit.schedulerWorkflowType && `schedulerWorkflowType (default "${t.schedulerWorkflowType}")`].filter(Boolean);
-    if (missing.length) out.push(`${t.id}: no explicit ${missing.join(' and ')}; renaming the resource or trigger would orphan its runs. Run \`npm run cli -- set-default-names <file>\` to write the defaults into your definitions.`);
+    if (missing.length) out.push(`${t.id}: no explicit ${missing.join(' and ')}; renaming the resource or trigger would orphan its runs. Run \`npx prisma-temporal-triggers set-default-names <file>\` to write the defaults into your definitions.`);
   }
   for (const a of app.scheduledActions) {
-    if (!a.explicit.workflowType) out.push(`${a.id}: no explicit workflowType (default "${a.workflowType}"); renaming it would orphan its runs. Run \`npm run cli -- set-default-names <file>\`.`);
+    if (!a.explicit.workflowType) out.push(`${a.id}: no explicit workflowType (default "${a.workflowType}"); renaming it would orphan its runs. Run \`npx prisma-temporal-triggers set-default-names <file>\`.`);
   }
   return out;
 }

@@ -51,7 +51,7 @@ test('a prebuilt bundle for other definitions, or not a bundle at all, is refuse
   const other = makeApp(uniqueName('other'));
   const boot = (workflowBundle: { codePath: string } | { code: string }) =>
     createTriggerWorker({ connection: ctx.env.nativeConnection, client: ctx.env.client, app: other, prisma: ctx.prisma, registerSchedules: false, warn: () => {}, workflowBundle });
-  await assert.rejects(boot({ codePath: bundleFile }), (e: unknown) => e instanceof ConfigError && /built for other definitions/.test(e.message) && /npm run cli -- bundle/.test(e.message));
+  await assert.rejects(boot({ codePath: bundleFile }), (e: unknown) => e instanceof ConfigError && /built for other definitions/.test(e.message) && /npx prisma-temporal-triggers bundle/.test(e.message));
   await assert.rejects(boot({ code: 'module.exports = {}' }), (e: unknown) => e instanceof ConfigError && /not a workflow bundle written by this library/.test(e.message));
   await assert.rejects(boot({ codePath: path.join(dir, 'missing.js') }), (e: unknown) => e instanceof ConfigError && /cannot be read/.test(e.message));
 });
