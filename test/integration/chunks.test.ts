@@ -144,9 +144,18 @@ test('two overlapping ticks: a record in another in-flight chunk is left to it (
   assert.equal(r.byKind.record.success, 11, "the second tick's record, and the first tick's ten (an open run of the trigger)");
   const rows = await ctx.prisma.ticket.findMany({ where: { subject: { startsWith: 'slow' } } });
   assert.deepEqual([rows.length, [...new Set(rows.map((x) => x.attempts))]], [11, [1]], 'every record processed exactly once');
-  let inFlight = 0;
-  for await (const wf of ctx.env.client.workflow.list({ query: `TriggerOwner = '${tag}' AND TriggerName = 'Ticket.slow' AND TriggerKind = 'chunk'` })) {
-    inFlight += ((await ctx.env.client.workflow.getHandle(wf.workflowId).result()) as { chunk: { inFlight: number } }).chunk.inFlight;
+  // three chunk runs: the first tick's (10 rows) and the second tick's two (11 rows in chunks of 10 and 1)
+  const chunkIds = await eventually('visibility to list the three chunk runs', async () => {
+    const ids: string[] = [];
+    for await (const wf of ctx.env.client.workflow.list({ query: `TriggerOwner = '${tag}' AND TriggerName = 'Ticket.slow' AND TriggerKind = 'chunk'` })) ids.push(wf.workflowId);
+    return ids.length === 3 ? ids : undefined;
+  });
+  let leftAlone = 0;
+  for (const id of chunkIds) {
+    const { chunk } = (await ctx.env.client.workflow.getHandle(id).result()) as { chunk: { inFlight: number; cancelled: number } };
+    leftAlone += chunk.inFlight + chunk.cancelled;
   }
-  assert.equal(inFlight, 10, "the second tick's chunks found the first tick's ten rows in flight and left them");
+  // each of the first tick's ten rows, seen by a second-tick chunk, was either still locked (in
+  // flight) or already processed when that chunk claimed (no longer matching): never taken twice
+  assert.equal(leftAlone, 10, "the second tick's chunks left the first tick's ten rows to it");
 });
