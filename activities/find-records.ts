@@ -8,7 +8,7 @@ import { redactText } from '../src/redact';
 import { persistActor } from '../src/runtime/actors';
 import { effective } from '../src/runtime/effective';
 import { jsonBytes } from '../src/runtime/json-safe';
-import { recordPlan } from '../src/runtime/plan';
+import { recordPlan } from '../src/definitions/wire-plan';
 import { buildRunData } from '../src/runtime/run-data';
 import { tenantRef, type Tenant } from '../src/runtime/tenants';
 import { encodeKey, recordIdOf, stableStringify } from '../workflows/primary-key';

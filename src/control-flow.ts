@@ -2,6 +2,7 @@
  * Control flow from inside actions, on-error handlers and scheduled actions (AshOban's SnoozeJob,
  * CancelJob and TriggerNoLongerApplies). Throwing one rolls the action's transaction back.
  */
+import { causeChain } from './cause-chain';
 import { TriggerError } from './errors';
 
 /** Thrown to run again after `seconds` without using an attempt (a durable timer in the workflow). */
@@ -56,30 +57,14 @@ export function checkForControlFlow(err: unknown): ControlFlow | undefined {
 }
 
 /**
- * The one walker for every instruction inside a thrown value (the same wrappers as
- * `checkForControlFlow`, plus `TriggerNoLongerApplies`): the first one found, depth first.
+ * The first instruction inside a thrown value (the same wrappers as `checkForControlFlow`, plus
+ * `TriggerNoLongerApplies`), walking its layers with the library's one cause-chain walker.
  */
-export function findInstruction(err: unknown, depth = 0): RunInstruction | undefined {
-  if (depth > 8 || err === null || err === undefined) return undefined;
-  if (err instanceof SnoozeJob || isTagged(err, 'SNOOZE', 'snoozeFor')) return { snooze: (err as SnoozeJob).snoozeFor };
-  if (err instanceof CancelJob || isTagged(err, 'CANCEL', 'reason')) return { cancel: (err as CancelJob).reason };
-  if (err instanceof TriggerNoLongerApplies || isTagged(err, 'TRIGGER_NO_LONGER_APPLIES', 'message')) return { noLongerApplies: (err as Error).message };
-  if (Array.isArray(err)) return firstOf(err, depth);
-  if (typeof err === 'object') {
-    const o = err as { errors?: unknown; cause?: unknown };
-    if (Array.isArray(o.errors)) {
-      const found = firstOf(o.errors, depth);
-      if (found) return found;
-    }
-    if (o.cause !== undefined) return findInstruction(o.cause, depth + 1);
-  }
-  return undefined;
-}
-
-function firstOf(list: unknown[], depth: number): RunInstruction | undefined {
-  for (const e of list) {
-    const found = findInstruction(e, depth + 1);
-    if (found) return found;
+export function findInstruction(err: unknown): RunInstruction | undefined {
+  for (const e of causeChain(err)) {
+    if (e instanceof SnoozeJob || isTagged(e, 'SNOOZE', 'snoozeFor')) return { snooze: (e as unknown as SnoozeJob).snoozeFor };
+    if (e instanceof CancelJob || isTagged(e, 'CANCEL', 'reason')) return { cancel: (e as unknown as CancelJob).reason };
+    if (e instanceof TriggerNoLongerApplies || isTagged(e, 'TRIGGER_NO_LONGER_APPLIES', 'message')) return { noLongerApplies: (e as unknown as Error).message };
   }
   return undefined;
 }

@@ -39,7 +39,7 @@ export { defaultQueue, defaultWorkflowType, defaultSchedulerWorkflowType, schedu
 export { snooze, cancel, checkForControlFlow, SnoozeJob, CancelJob, TriggerNoLongerApplies, type ControlFlow } from './control-flow';
 // Worker and schedules
 export { createTriggerWorker, bootTriggers, appTaskQueues, nameWarnings, type TriggerWorker, type TriggerWorkerOptions, type BootOptions, type BootReport } from './worker/create-worker';
-export { syncSchedules, desiredSchedules, describeOverride, type SyncReport, type OperatorOverride } from './schedules/sync-schedules';
+export { syncSchedules, desiredSchedules, describeOverride, type SyncReport, type OperatorOverride } from './worker/sync-schedules';
 export { ensureSearchAttributes, registerSearchAttributes } from './worker/search-attributes';
 export { writeWorkflowBundle, bundleMarker, type PrebuiltWorkflowBundle } from './worker/bundle';
 export type { TracingOptions } from './worker/tracing';
@@ -57,7 +57,7 @@ export {
   type ScheduleAndRunOptions,
   type ScheduleOptions,
   type Triggerable,
-} from './runtime/trigger-client';
+} from './client/trigger-client';
 export { recordWorkflowId, encodeKey, decodeKey, recordIdOf } from '../workflows/primary-key';
 export { runStateQuery } from '../workflows/messages';
 export * as searchAttributes from '../workflows/search-attributes';
@@ -70,6 +70,6 @@ export { startCodecServer, type CodecServer } from './codec/codec-server';
 // Errors
 export * from './errors';
 // Operations
-export { listDanglingRuns, type DanglingRun } from './runtime/dangling';
+export { listDanglingRuns, type DanglingRun } from './client/dangling';
 // The development stack (Temporal built from Go modules, embedded Postgres, migrations) is not part
 // of the runtime API: import it from 'prisma-temporal-triggers/devstack'.

@@ -1,21 +1,11 @@
 /** The id, input and search attributes of a per-record run (pure: used by workflows and clients). */
 import { fingerprint, recordWorkflowId, stableStringify, tenantIdPart } from './primary-key';
-import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner, TriggerRecordId, TriggerResource, TriggerTags, TriggerTenant } from './search-attributes';
+import { runSearchAttributes } from './search-attributes';
 import type { FoundRecord, RecordPlan, RecordRunInput, RunScope } from './types';
 
 /** Search attributes of a per-record run (also used by clients that start runs directly). */
 export function recordSearchAttributes(plan: RecordPlan, recordId: string, tenant: string | null, tags: string[] = []) {
-  const allTags = [...new Set([...(plan.tags ?? []), ...tags])];
-  return [
-    { key: TriggerOwner, value: plan.owner },
-    { key: TriggerKind, value: 'record' },
-    { key: TriggerName, value: plan.triggerId },
-    { key: TriggerResource, value: plan.resource },
-    { key: TriggerRecordId, value: recordId },
-    { key: TriggerOutcome, value: 'running' },
-    ...(tenant !== null ? [{ key: TriggerTenant, value: tenant }] : []),
-    ...(allTags.length ? [{ key: TriggerTags, value: allTags }] : []),
-  ];
+  return runSearchAttributes({ owner: plan.owner, kind: 'record', name: plan.triggerId, resource: plan.resource, recordId, outcome: 'running', tenant, tags: [...(plan.tags ?? []), ...tags] });
 }
 
 /**
@@ -37,7 +27,7 @@ export function recordRun(plan: RecordPlan, rec: FoundRecord, scope: RunScope, a
 /** Search attributes of a chunk run: kind `chunk`, its first and last record ids. */
 export function chunkSearchAttributes(plan: RecordPlan, recordIds: string[], tenant: string | null, tags: string[] = []) {
   const ids = recordIds.length > 1 ? `${recordIds[0]}..${recordIds[recordIds.length - 1]}` : (recordIds[0] ?? '');
-  return recordSearchAttributes(plan, ids, tenant, tags).map((a) => (a.key === TriggerKind ? { key: TriggerKind, value: 'chunk' } : a));
+  return runSearchAttributes({ owner: plan.owner, kind: 'chunk', name: plan.triggerId, resource: plan.resource, recordId: ids, outcome: 'running', tenant, tags: [...(plan.tags ?? []), ...tags] });
 }
 
 /**

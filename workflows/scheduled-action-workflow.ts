@@ -10,7 +10,7 @@ import { runStateQuery } from './messages';
 import { askTimeout, attempt, attemptActivitiesFor, SNOOZES_PER_RUN, timeoutBackoff } from './record-workflow';
 import { roleMemo } from './registry';
 import { scheduledTime } from './schedule-time';
-import { TriggerKind, TriggerName, TriggerOutcome, TriggerOwner, TriggerTags, TriggerTenant } from './search-attributes';
+import { runSearchAttributes, TriggerOutcome } from './search-attributes';
 import { FAILURE_TYPE, type ScheduledActionInput, type ScheduledActionResult, type TenantRef, type TriggerActivityFns } from './types';
 
 export async function scheduledActionWorkflow(input: ScheduledActionInput): Promise<ScheduledActionResult> {
@@ -112,14 +112,7 @@ async function fanOut(input: ScheduledActionInput, tenants: (TenantRef | null)[]
       args: [{ ...input, tenant: t?.key ?? null, ...(t?.value !== undefined ? { tenantValue: t.value } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       memo: roleMemo('scheduled-action'),
-      typedSearchAttributes: [
-        { key: TriggerOwner, value: input.owner },
-        { key: TriggerKind, value: 'scheduled-action' },
-        { key: TriggerName, value: input.actionId },
-        { key: TriggerOutcome, value: 'running' },
-        ...(t !== null ? [{ key: TriggerTenant, value: t.key }] : []),
-        ...(input.tags?.length ? [{ key: TriggerTags, value: input.tags }] : []),
-      ],
+      typedSearchAttributes: runSearchAttributes({ owner: input.owner, kind: 'scheduled-action', name: input.actionId, outcome: 'running', tenant: t?.key ?? null, tags: input.tags }),
     });
     children.push(workflowId);
   }

@@ -3,7 +3,7 @@
  * filtered in the Temporal UI (e.g. `TriggerName = "Ticket.process" AND TriggerOutcome = "failure"`).
  * Pure module: imported by workflows and by the rest of the library.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 /** Which application (definitions owner) a schedule or run belongs to. */
 export const TriggerOwner = defineSearchAttributeKey('TriggerOwner', SearchAttributeType.KEYWORD);
@@ -39,3 +39,34 @@ export const ALL_SEARCH_ATTRIBUTES = [
   TriggerConfigHash,
   TriggerTags,
 ] as const;
+
+/** What a run or schedule is, as its search attributes say it. */
+export interface RunAttributes {
+  owner: string;
+  kind: 'scheduler' | 'record' | 'chunk' | 'scheduled-action';
+  name: string;
+  resource?: string;
+  recordId?: string;
+  /** Set at start (`running`) on runs that report their outcome; schedules and schedulers carry none. */
+  outcome?: string;
+  tenant?: string | null;
+  tags?: readonly string[];
+}
+
+/**
+ * The one builder of this library's search attributes (every start path: schedules, schedulers,
+ * per-record, chunk and scheduled-action runs), always in the same order.
+ */
+export function runSearchAttributes(a: RunAttributes): SearchAttributePair[] {
+  const tags = a.tags ? [...new Set(a.tags)] : [];
+  return [
+    { key: TriggerOwner, value: a.owner },
+    { key: TriggerKind, value: a.kind },
+    { key: TriggerName, value: a.name },
+    ...(a.resource !== undefined ? [{ key: TriggerResource, value: a.resource }] : []),
+    ...(a.recordId !== undefined ? [{ key: TriggerRecordId, value: a.recordId }] : []),
+    ...(a.outcome !== undefined ? [{ key: TriggerOutcome, value: a.outcome }] : []),
+    ...(a.tenant !== undefined && a.tenant !== null ? [{ key: TriggerTenant, value: a.tenant }] : []),
+    ...(tags.length ? [{ key: TriggerTags, value: tags }] : []),
+  ];
+}

@@ -6,14 +6,14 @@
 import { ScheduleNotFoundError, WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { lookupActor } from '../runtime/actors';
 import { effective } from '../runtime/effective';
-import { createTriggerClient, type StartedRun } from '../runtime/trigger-client';
-import { and, quote } from '../runtime/visibility';
+import { createTriggerClient, type StartedRun } from '../client/trigger-client';
+import { and, quote } from '../client/visibility';
 import { scheduleIdFor } from '../definitions/names';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { ConfigError } from '../errors';
 import type { OverlapPolicy } from '../definitions/options';
-import { OVERLAP_POLICIES } from '../schedules/sync-schedules';
-import { lookupDefinition } from '../runtime/targets';
+import { OVERLAP_POLICIES } from '../worker/sync-schedules';
+import { lookupDefinition } from '../client/targets';
 import type { AnyPrismaClient } from '../prisma/model-meta';
 import { tenantValue, type Tenant } from '../runtime/tenants';
 import { listTenantsOf } from '../../activities/run-scope';

@@ -4,6 +4,7 @@
  * without limit and never counted against a trigger's attempts; the second follows the trigger's
  * options. Shapes seen from Prisma 7 with the `pg` driver adapter, plain `pg` and Node sockets.
  */
+import { causeChain } from '../cause-chain';
 
 /** Prisma: can't reach, timed out, server closed the connection, pool timeout, transaction could not start. */
 const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
@@ -15,18 +16,8 @@ const NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 
 const SQLSTATE = /^(08\w{3}|57P0[123]|53300)$/;
 const MESSAGES = /Connection terminated|connection error|server closed the connection|timeout exceeded when trying to connect|Can't reach database server|Connection refused/i;
 
-/** The values an error carries about where it came from, walked through causes and Prisma's driver-adapter metadata. */
-function* layers(err: unknown, depth = 0): Generator<Record<string, unknown>> {
-  if (depth > 6 || typeof err !== 'object' || err === null) return;
-  const e = err as Record<string, unknown> & { cause?: unknown; meta?: { driverAdapterError?: { cause?: unknown } } };
-  yield e;
-  if (e.meta?.driverAdapterError) yield* layers(e.meta.driverAdapterError.cause, depth + 1);
-  if (e.cause !== undefined) yield* layers(e.cause, depth + 1);
-  if (Array.isArray(e.errors)) for (const x of e.errors) yield* layers(x, depth + 1);
-}
-
 export function isInfrastructureError(err: unknown): boolean {
-  for (const e of layers(err)) {
+  for (const e of causeChain(err)) {
     const code = typeof e.code === 'string' ? e.code : undefined;
     if (code && (PRISMA_CODES.has(code) || NODE_CODES.has(code) || SQLSTATE.test(code))) return true;
     if (typeof e.originalCode === 'string' && SQLSTATE.test(e.originalCode)) return true;
@@ -38,7 +29,7 @@ export function isInfrastructureError(err: unknown): boolean {
 
 /** The PostgreSQL SQLSTATE of the error (`42P01`: no such table), wherever the layers carry it. */
 export function sqlState(err: unknown): string | undefined {
-  for (const e of layers(err)) {
+  for (const e of causeChain(err)) {
     for (const v of [e.originalCode, e.code]) if (typeof v === 'string' && /^[0-9A-Z]{5}$/.test(v) && !/^P\d{4}$/.test(v)) return v;
   }
   return undefined;
@@ -46,7 +37,7 @@ export function sqlState(err: unknown): string | undefined {
 
 /** `host:port` the error says it could not reach, when it says (never credentials). */
 export function unreachableAddress(err: unknown): string | undefined {
-  for (const e of layers(err)) {
+  for (const e of causeChain(err)) {
     const host = typeof e.host === 'string' ? e.host : typeof e.address === 'string' ? e.address : undefined;
     if (host) return e.port !== undefined ? `${host}:${String(e.port)}` : host;
   }

@@ -21,7 +21,7 @@ import type { Duration } from '@temporalio/common';
 import { ConfigError } from '../errors';
 import { currentRun } from './run-scope';
 import type { Tenant } from './tenants';
-import type { TriggerClient } from './trigger-client';
+import type { TriggerClient } from '../client/trigger-client';
 
 export type WriteOperation = 'create' | 'update' | 'upsert' | 'createManyAndReturn' | 'updateManyAndReturn';
 

@@ -15,7 +15,8 @@ import { startTemporalStack, type TemporalStack, type TemporalStackOptions } fro
 
 export { startTemporalStack, isTemporalHealthy, prepareNamespace } from '../devstack/temporal-server';
 export { startEmbeddedPostgres } from '../devstack/embedded-postgres';
-export { listDanglingRuns } from '../runtime/dangling';
+export { listDanglingRuns } from '../client/dangling';
+export { drainRuns, drainDefinition, emptyDrainResult, type DrainCounts, type DrainResult } from './drain';
 export { createTriggerAssertions, type TriggerAssertions, type TriggeredOptions, type WouldScheduleOptions } from './assertions';
 
 /**

@@ -13,7 +13,7 @@ import { redactText } from '../redact';
 import { verifyAgainstPrisma, type AnyPrismaClient } from '../prisma/model-meta';
 import { parseOptions, workerOptionsSchema } from '../runtime/options-schema';
 import { tracingSetup, type TracingOptions } from './tracing';
-import { describeOverride, syncSchedules, type SyncReport } from '../schedules/sync-schedules';
+import { describeOverride, syncSchedules, type SyncReport } from './sync-schedules';
 import { ensureSearchAttributes } from './search-attributes';
 import { loadPrebuiltBundle, workflowBundleFor, type PrebuiltWorkflowBundle } from './bundle';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTriggerClient, defineApp, type RecordRunResult, type SchedulerResult } from '../../src';
-import { scheduledActionInput } from '../../src/runtime/plan';
+import { scheduledActionInput } from '../../src/definitions/wire-plan';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 import { eventually, gate as openable } from '../helpers/eventually';
 import { childrenOf } from '../helpers/runs';

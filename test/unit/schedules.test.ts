@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { defineApp, defineResource } from '../../src/definitions/define';
 import type { App, ResourceDefinition } from '../../src/definitions/define';
-import { desiredSchedules, describeOverride, reconcile } from '../../src/schedules/sync-schedules';
+import { desiredSchedules, describeOverride, reconcile } from '../../src/worker/sync-schedules';
 import { TriggerConfigHash } from '../../workflows/search-attributes';
 import { appTaskQueues, nameWarnings } from '../../src/worker/create-worker';
 

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { App } from '../definitions/define';
+import { and, quote } from './visibility';
 
 export interface DanglingRun {
   workflowId: string;
@@ -16,7 +17,7 @@ export interface DanglingRun {
 
 export async function listDanglingRuns(client: Client, app: App): Promise<DanglingRun[]> {
   const out: DanglingRun[] = [];
-  const query = `ExecutionStatus = 'Running' AND TriggerOwner = '${app.name.replace(/'/g, "\\'")}'`;
+  const query = and(`ExecutionStatus = 'Running'`, `TriggerOwner = ${quote(app.name)}`);
   for await (const wf of client.workflow.list({ query })) {
     if (app.byWorkflowType.has(wf.type)) continue;
     out.push({ workflowId: wf.workflowId, runId: wf.runId, workflowType: wf.type, taskQueue: wf.taskQueue, startTime: wf.startTime });

@@ -1,5 +1,5 @@
 /** What runs carry of their definitions (pure). */
-import type { App, ScheduledAction, Trigger } from '../definitions/define';
+import type { App, ScheduledAction, Trigger } from './define';
 import type { RecordPlan, ScheduledActionInput, SchedulerInput } from '../../workflows/types';
 
 /** A definition's `timeout` as runs carry it: ms, null for none, or 'function' (asked before each attempt). */

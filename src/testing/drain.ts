@@ -1,15 +1,16 @@
 /**
- * Draining (`scheduleAndRunTriggers({ drain: true })`): waiting for runs and counting how they
+ * Draining (`scheduleAndRunTriggers({ drain: true })`, and `drainRuns` from the testing entry): waiting for runs and counting how they
  * ended, as AshOban's drain does. A tick's runs are found through visibility (its children name it
  * as their parent), so nothing about draining rides in a production tick's input or history.
  */
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { App, Trigger } from '../definitions/define';
+import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { TriggerError } from '../errors';
 import { runStateQuery } from '../../workflows/messages';
-import { FAILURE_TYPE, type ChunkCounts, type ChunkRunResult, type RecordRunResult } from '../../workflows/types';
-import { and, quote } from './visibility';
+import { FAILURE_TYPE, type ChunkCounts, type ChunkRunResult, type RecordRunResult, type ScheduledActionResult, type SchedulerResult } from '../../workflows/types';
+import { and, quote } from '../client/visibility';
+import { schedule, startScheduler, type ScheduleOptions } from '../client/schedule';
 
 /** Outcome counts of drained runs. */
 export interface DrainCounts {
@@ -43,6 +44,40 @@ export const emptyDrainResult = (): DrainResult => ({ ...emptyCounts(), notDrain
 export function count(into: DrainResult, kind: RunKind, outcome: keyof DrainCounts): void {
   into[outcome]++;
   into.byKind[kind][outcome]++;
+}
+
+/**
+ * Runs one definition now and waits for what it started: a scheduled action (and its per-tenant
+ * runs), or a trigger's scheduler of its own and every run of that tick (see {@link runsOfTick}).
+ */
+export async function drainDefinition(
+  client: Client,
+  app: App,
+  def: Trigger | ScheduledAction,
+  opts: ScheduleOptions & { tenantKey: string | null },
+  deadline: number,
+  into: DrainResult = emptyDrainResult(),
+): Promise<DrainResult> {
+  const { tenantKey, ...scheduleOpts } = opts;
+  if (def.kind === 'scheduled-action') {
+    const handle = await schedule(client, app, def, scheduleOpts);
+    await drainOne(client, handle.workflowId, deadline, into, 'scheduledAction');
+    // run over two or more tenants: one run per tenant, each drained too
+    const perTenant = ((await handle.result().catch(() => undefined)) as ScheduledActionResult | undefined)?.tenants ?? [];
+    return drainRuns(client, perTenant, deadline, into, 'scheduledAction');
+  }
+  const handle = await startScheduler(client, app, def, scheduleOpts, true);
+  let stats: SchedulerResult | undefined;
+  try {
+    stats = (await handle.result()) as SchedulerResult;
+    count(into, 'scheduler', stats.cancelled ? 'cancelled' : 'success');
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    count(into, 'scheduler', 'failure');
+  }
+  const since = new Date(stats?.now ?? Date.now());
+  const runs = await runsOfTick(client, app, def, { schedulerWorkflowId: handle.workflowId, started: stats?.started ?? 0, since, tenant: tenantKey }, deadline);
+  return drainRuns(client, runs, deadline, into);
 }
 
 /**

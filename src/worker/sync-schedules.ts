@@ -15,11 +15,12 @@ import type { SearchAttributePair } from '@temporalio/common';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { scheduleIdFor } from '../definitions/names';
 import { effective } from '../runtime/effective';
-import { scheduledActionInput, schedulerInput } from '../runtime/plan';
+import { scheduledActionInput, schedulerInput } from '../definitions/wire-plan';
 import { fingerprint, stableStringify } from '../../workflows/primary-key';
 import { roleMemo } from '../../workflows/registry';
 import { SCHEDULER_TASK_TIMEOUT } from '../../workflows/types';
-import { TriggerConfigHash, TriggerKind, TriggerName, TriggerOwner } from '../../workflows/search-attributes';
+import { runSearchAttributes, TriggerConfigHash } from '../../workflows/search-attributes';
+import { quote } from '../client/visibility';
 
 /** A Schedule whose paused state differs from its definition because someone changed it at runtime. */
 export interface OperatorOverride {
@@ -103,11 +104,7 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
   const jitter = def.jitter as Duration | undefined;
   const hash = fingerprint(stableStringify({ cron, timezone, workflowType, taskQueue, args, role: kind, policies, jitter }));
   const scheduleId = scheduleIdFor(workflowType);
-  const attributes: SearchAttributePair[] = [
-    { key: TriggerOwner, value: app.name },
-    { key: TriggerKind, value: kind },
-    { key: TriggerName, value: def.id },
-  ];
+  const attributes: SearchAttributePair[] = runSearchAttributes({ owner: app.name, kind, name: def.id });
   return {
     scheduleId,
     name: def.id,
@@ -124,11 +121,7 @@ function desiredFor(app: App, def: Trigger | ScheduledAction): DesiredSchedule {
         args,
         memo: roleMemo(kind),
         ...(isTrigger ? { workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT } : {}),
-        typedSearchAttributes: [
-          { key: TriggerOwner, value: app.name },
-          { key: TriggerKind, value: kind },
-          { key: TriggerName, value: def.id },
-        ],
+        typedSearchAttributes: attributes,
       },
       // By default one tick at a time (AshOban: unique while incomplete): ticks that come while one
       // runs are skipped, so downtime leaves at most one catch-up tick, never a backlog.
@@ -192,7 +185,7 @@ export async function syncSchedules(client: Client, app: App): Promise<SyncRepor
     }
   }
   // Remove this app's schedules whose definitions are gone.
-  for await (const s of client.schedule.list({ query: `TriggerOwner = '${app.name.replace(/'/g, "\\'")}'` })) {
+  for await (const s of client.schedule.list({ query: `TriggerOwner = ${quote(app.name)}` })) {
     if (wanted.has(s.scheduleId) || report.deleted.includes(s.scheduleId)) continue;
     try {
       await client.schedule.getHandle(s.scheduleId).delete();
