@@ -43,6 +43,7 @@ export { syncSchedules, desiredSchedules, describeOverride, type SyncReport, typ
 export { ensureSearchAttributes, registerSearchAttributes } from './worker/search-attributes';
 export { writeWorkflowBundle, bundleMarker, type PrebuiltWorkflowBundle } from './worker/bundle';
 export type { TracingOptions } from './worker/tracing';
+export { installTelemetry, type TelemetryOptions } from './worker/telemetry';
 // Runtime
 export {
   TriggerClient,

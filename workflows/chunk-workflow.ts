@@ -10,6 +10,7 @@ import { exponentialBackoffSeconds, infrastructureRetryMs, MAX_INFRASTRUCTURE_RE
 import { runStateQuery } from './messages';
 import { askTimeout, attempt, attemptActivitiesFor, timeoutBackoff } from './record-workflow';
 import { TriggerOutcome } from './search-attributes';
+import { countRecords } from './metrics';
 import { FAILURE_TYPE, type ChunkAttemptResult, type ChunkCounts, type ChunkInput, type ChunkRunResult, type RecordRunInput, type RunActionInput, type SerializedErrorData } from './types';
 
 type Settled = 'success' | 'failure' | 'discard' | 'cancelled' | 'inFlight';
@@ -60,6 +61,7 @@ export async function chunkWorkflow(input: RecordRunInput & { chunk: ChunkInput 
     const firstError = [...errors.values()][0];
     const result: ChunkRunResult = { outcome, attempts: attemptNo, snoozes, chunk: counts, ...(firstError ? { error: firstError } : {}) };
     setState(outcome);
+    for (const o of ['success', 'failure', 'discard', 'cancelled'] as const) countRecords(plan.triggerId, 'chunk', o, counts[o]);
     log.info(`${plan.triggerId} chunk of ${chunk.recordIds.length}: ${outcome}`, { trigger: plan.triggerId, records: chunk.recordIds.length, outcome, ...counts, attempts: attemptNo });
     if (outcome === 'failure' || outcome === 'discard') {
       throw ApplicationFailure.create({

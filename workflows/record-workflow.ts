@@ -9,6 +9,7 @@ import { exponentialBackoffSeconds, infrastructureRetryMs, MAX_INFRASTRUCTURE_RE
 import { runStateQuery } from './messages';
 import { temporalPriority } from './priority';
 import { TriggerOutcome } from './search-attributes';
+import { countRecords } from './metrics';
 import { ACTIVITY_HEARTBEAT_TIMEOUT, FAILURE_TYPE, type TimeoutInput, type AttemptOutcome, type RecordPlan, type RecordRunInput, type RecordRunResult, type RunActionInput, type SerializedErrorData, type TriggerActivityFns } from './types';
 
 const NO_TIMEOUT = '3650 days';
@@ -139,6 +140,7 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     setState(shown);
     const result: RecordRunResult = { outcome, attempts: attemptNo, snoozes, ...extra };
     // one structured line per run (the SDK adds workflowId, runId, workflowType); not a command
+    countRecords(plan.triggerId, 'record', shown);
     log.info(`${plan.triggerId} record ${input.recordId}: ${shown}`, { trigger: plan.triggerId, record: input.recordId, ...(input.tenant !== null ? { tenant: input.tenant } : {}), outcome: shown, attempts: attemptNo });
     // With triggerOnce the run's id is reused only after a failed close, so a cancelled run closes
     // failed (type TriggerRunCancelled) to leave the record free to run again, as Oban does.

@@ -9,6 +9,7 @@ import { ActivityFailure, ApplicationFailure, log, makeContinueAsNewFunc, Parent
 import { temporalPriority } from './priority';
 import { chunkRun, chunkSearchAttributes, recordRun, recordSearchAttributes } from './record-run';
 import { roleMemo } from './registry';
+import { countTick } from './metrics';
 import { ACTIVITY_HEARTBEAT_TIMEOUT, QUERY_ERROR_TYPE, SCHEDULER_TASK_TIMEOUT, type FindRecordsResult, type FoundRecord, type TenantRef, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
 
 /** Children started per workflow run before continuing as new (server limit: 2000 pending). */
@@ -169,6 +170,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
       await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, ...(tenants ? { tenants, tenantIndex, readInTenant } : {}) });
     }
   }
+  countTick(input.triggerId, stats.started, stats.skipped);
   log.info(`Scheduled ${stats.started} runs for ${input.triggerId} (${stats.skipped} in flight, ${stats.read} read, ${stats.runs} workflow runs)`);
   return { ...stats, now };
 }
