@@ -20,6 +20,9 @@ import { listTenantsOf, prepareTransaction, resolveScope } from './run-scope';
 export const DEFAULT_PAGE_SIZE = 500;
 /** Run data one page may return to the scheduler (Temporal refuses payloads over 2 MiB). */
 export const PAGE_LIMIT_BYTES = 1024 * 1024;
+/** Chunked triggers read this many chunks' worth of keys per page (at most MAX_CHUNK_PAGE records). */
+export const CHUNKS_PER_PAGE = 10;
+export const MAX_CHUNK_PAGE = 10_000;
 
 export function resolveWhere(t: Trigger, now: Date, tenant: Tenant | null, actor: unknown): Record<string, unknown> | undefined {
   return typeof t.where === 'function' ? t.where({ now, tenant, actor }) : t.where;
@@ -64,7 +67,8 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   const pk = t.resource.primaryKey;
   const nullable = t.sort ? await nullableFields(prisma, t.resource) : new Set<string>();
   const order = orderFor(t.sort, pk).map((o) => ({ ...o, nullable: nullable.has(o.field) && !pk.includes(o.field) }));
-  const pageSize = t.streamBatchSize ?? DEFAULT_PAGE_SIZE;
+  // A chunked trigger starts one run per chunk, not per record: its pages hold several chunks.
+  const pageSize = t.streamBatchSize ?? (t.chunks ? Math.min(MAX_CHUNK_PAGE, Math.max(DEFAULT_PAGE_SIZE, t.chunks.size * CHUNKS_PER_PAGE)) : DEFAULT_PAGE_SIZE);
   const remaining = t.recordLimit === undefined ? Infinity : t.recordLimit - input.alreadyRead;
   const take = Math.min(pageSize, remaining);
   const extra = { ...(tenants ? { tenants } : {}), ...(runActor !== undefined ? { runActor } : {}) };

@@ -8,7 +8,7 @@ export async function withHeartbeat<T>(work: () => Promise<T>, everyMs = 5000): 
   } catch {
     ctx = undefined; // called outside an activity (unit tests)
   }
-  const timer = ctx ? setInterval(() => ctx!.heartbeat(), everyMs) : undefined;
+  const timer = ctx && !ctx.info.isLocal ? setInterval(() => ctx!.heartbeat(), everyMs) : undefined;
   try {
     return await work();
   } finally {

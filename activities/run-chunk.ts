@@ -42,6 +42,16 @@ function claimSql(t: Trigger, prisma: AnyPrismaClient, count: number): string {
   return `SELECT ${select} FROM ${from} WHERE (${cols.join(', ')}) IN (${tuples.join(', ')}) FOR UPDATE SKIP LOCKED`;
 }
 
+/**
+ * The records with these keys, as a Prisma `where`: `{ id: { in: [...] } }` for a one-column key
+ * (one `IN` list: Prisma builds and Postgres plans it several times faster than 500 `OR`ed
+ * equalities), else an `OR` of the compound keys.
+ */
+export function keysWhere(pk: string[], keys: Record<string, unknown>[]): Record<string, unknown> {
+  if (pk.length === 1) return { [pk[0]!]: { in: keys.map((k) => k[pk[0]!]) } };
+  return { OR: keys.map((k) => Object.fromEntries(pk.map((f) => [f, k[f]]))) };
+}
+
 /** What a chunk function action may return about records it could not process. */
 function failuresOf(t: Trigger, ret: unknown): { recordId: string; error: unknown }[] {
   if (ret === undefined || ret === null) return [];
@@ -80,12 +90,14 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
             const got = new Set(rows.map((r) => recordIdOf(encodeKey(r, pk), pk)));
             claimed = ids.filter((id) => got.has(id));
           }
-          const inFlight = ids.filter((id) => !claimed.includes(id));
-          const claimedKeys = keys.filter((_k, i) => claimed.includes(ids[i]!));
+          const claimedSet = new Set(claimed);
+          const inFlight = ids.filter((id) => !claimedSet.has(id));
+          const claimedKeys = keys.filter((_k, i) => claimedSet.has(ids[i]!));
           const where = resolveWhere(t, new Date(), scope.tenant, scope.actor);
-          const records = claimedKeys.length ? ((await tx[t.resource.delegate].findMany({ where: { AND: [where ?? {}, { OR: claimedKeys }] } })) as Record<string, unknown>[]) : [];
+          const records = claimedKeys.length ? ((await tx[t.resource.delegate].findMany({ where: { AND: [where ?? {}, keysWhere(pk, claimedKeys)] } })) as Record<string, unknown>[]) : [];
           const matching = records.map((r) => recordIdOf(encodeKey(r, pk), pk));
-          const noLongerApplies = claimed.filter((id) => !matching.includes(id));
+          const matchingSet = new Set(matching);
+          const noLongerApplies = claimed.filter((id) => !matchingSet.has(id));
           let failed: { recordId: string; error: unknown }[] = [];
           if (records.length) {
             const ctx: ActionContext = {
@@ -106,7 +118,7 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
             };
             if (mode === 'onError') (ctx as OnErrorContext).error = input.error ?? { name: 'Error', message: 'chunk processing failed' };
             if (t.debug) log.debug(`Trigger ${t.id}: chunk of ${records.length} records`, { mode, attempt: input.attempt });
-            const matchingWhere = { AND: [where ?? {}, { OR: records.map((r) => Object.fromEntries(pk.map((f) => [f, r[f]]))) }] };
+            const matchingWhere = { AND: [where ?? {}, keysWhere(pk, records)] };
             failed = await withCurrentRun(run, async () => {
               if (typeof handler === 'function' && mode === 'action') return failuresOf(t, await (handler as (records: unknown[], c: unknown) => unknown)(records, ctx));
               if (typeof handler === 'function') {
@@ -129,9 +141,9 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
               return [];
             });
           }
-          const failedIds = failed.map((f) => f.recordId);
+          const failedIds = new Set(failed.map((f) => f.recordId));
           result = {
-            succeeded: matching.filter((id) => !failedIds.includes(id)),
+            succeeded: matching.filter((id) => !failedIds.has(id)),
             noLongerApplies,
             inFlight,
             failed: failed.map((f) => ({ recordId: f.recordId, error: serializeError(f.error) })),

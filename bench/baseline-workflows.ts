@@ -8,14 +8,14 @@ import type { BaselineActivities } from './baseline-activities';
 
 const { pageIds, markProcessed } = proxyActivities<BaselineActivities>({ startToCloseTimeout: '1 minute' });
 
-export async function baselineParent(input: { afterId: number; childQueue: string; untilId?: number }): Promise<number> {
+export async function baselineParent(input: { afterId: number; childQueue: string; untilId?: number; prefix?: string }): Promise<number> {
   let afterId = input.afterId;
   let started = 0;
   for (;;) {
     const ids = (await pageIds(afterId, 500)).filter((id) => input.untilId === undefined || id <= input.untilId);
     if (ids.length === 0) return started;
     await Promise.all(
-      ids.map((id) => startChild(baselineChild, { workflowId: `baseline-${id}`, taskQueue: input.childQueue, args: [id], parentClosePolicy: ParentClosePolicy.ABANDON })),
+      ids.map((id) => startChild(baselineChild, { workflowId: `${input.prefix ?? 'baseline'}-${id}`, taskQueue: input.childQueue, args: [id], parentClosePolicy: ParentClosePolicy.ABANDON })),
     );
     started += ids.length;
     afterId = ids[ids.length - 1]!;

@@ -1,207 +1,368 @@
 /**
- * `npm run bench [-- 10000 100000] [--chunked-only]`: throughput of one scheduler tick, from the
- * tick to the last completed action, for N matching records: a chunked declarative update (chunks
- * of BENCH_CHUNK_SIZE, default 500), the per-record trigger, and the same work done by raw Temporal
- * (one minimal child workflow + one activity per record) on the same server in the same run; their
- * ratio; the worker's peak memory; history events per scheduler workflow run.
+ * `npm run bench` prints one table: for each variant, records/s, its ratio to its baseline, server,
+ * worker and database CPU ms per record (from /proc), history events per record, the largest
+ * scheduler run, peak worker RSS, the server's growth, and latency. Variants run interleaved
+ * (A B B A, each round half the records) in one process against one server:
  *
- * Starts its own in-memory Temporal server (no UI) on free ports and uses a fresh database on
- * BENCH_DATABASE_URL (default: database `ptt_bench` on the local Postgres).
+ * - `library`  per-record trigger (function action, one update)   vs `raw`: hand-written Temporal
+ *              (a parent starting one child per record, one activity each)                    (P1)
+ * - `chunk`    chunked declarative update (chunks of BENCH_CHUNK_SIZE, default 500)
+ *              vs `graphile`: graphile-worker 0.18, one job and one UPDATE per record         (P2, P3)
+ * - `latency`  runTrigger -> action start, one call at a time, vs the same through a direct
+ *              workflow start                                                                  (P4)
+ * - `idle`     a tick of a trigger nothing matches                                             (P5)
+ *
+ * `-- --quick` is the small version (under 5 minutes); `-- --only chunk,graphile` runs some;
+ * `-- --servers` compares the Temporal server's persistence options on the per-record path.
+ * Starts its own Temporal server (BENCH_TEMPORAL_PERSISTENCE: sqlite (in memory, the default),
+ * sqlite-file, postgres, postgres-relaxed) and a fresh database `ptt_bench` on BENCH_ADMIN_URL.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import { Client as PgClient } from 'pg';
-import { createPrismaClient } from '../example/prisma-client';
-import { createTriggerClient, createTriggerWorker, defineApp, defineResource, type SchedulerResult } from '../src';
+import { createTriggerClient, type SchedulerResult, type TriggerClient } from '../src';
 import { migrate, startTemporalStack } from '../src/devstack';
 import { freePortBlock } from '../src/devstack/ports';
 import { dropTemporalPostgresDatabases } from '../src/devstack/temporal-postgres';
-import { createBaselineActivities } from './baseline-activities';
+import { app, CHUNK_SIZE } from './app';
+import { PeakRss, postgresCpu, postgresCpuDelta, treeCpuMs as cpuMs, treeRssBytes as rssBytes } from './proc';
 
 const argv = process.argv.slice(2);
-const sizes = argv.map(Number).filter((n) => n > 0);
-const SIZES = sizes.length ? sizes : [10_000];
-/** `--chunked-only`: only the chunked declarative update (for 100,000-record runs). */
-const chunkedOnly = argv.includes('--chunked-only');
-const CHUNK_SIZE = Number(process.env.BENCH_CHUNK_SIZE ?? 500);
+const quick = argv.includes('--quick');
+const onlyArg = argv.find((a, i) => argv[i - 1] === '--only') ?? argv.find((a) => a.startsWith('--only='))?.slice(7);
+const ONLY = onlyArg ? new Set(onlyArg.split(',')) : undefined;
+const SIZES = {
+  perRecord: Number(process.env.BENCH_PER_RECORD ?? (quick ? 250 : 5_000)),
+  chunk: Number(process.env.BENCH_CHUNK_RECORDS ?? (quick ? 10_000 : 100_000)),
+  latency: Number(process.env.BENCH_LATENCY_CALLS ?? (quick ? 50 : 250)),
+  idle: quick ? 3 : 5,
+};
 const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const dbUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/ptt_bench';
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const MiB = 2 ** 20;
 
-class PeakMemory {
-  peak = 0;
-  private timer: NodeJS.Timeout | undefined;
-  start(): void {
-    this.peak = process.memoryUsage().rss;
-    this.timer = setInterval(() => (this.peak = Math.max(this.peak, process.memoryUsage().rss)), 100);
-  }
-  stop(): number {
-    clearInterval(this.timer);
-    return Math.max(this.peak, process.memoryUsage().rss);
+interface Round {
+  variant: string;
+  records: number;
+  ms: number;
+  serverCpuMs: number;
+  workerCpuMs: number;
+  dbCpuMs: number;
+  events?: number;
+  maxEventsPerRun?: number;
+  workerPeakRss: number;
+  serverRssBefore: number;
+  serverRssAfter: number;
+  latencies?: number[];
+  note?: string;
+}
+
+interface Env {
+  client: Client;
+  triggers: TriggerClient;
+  db: PgClient;
+  graphile: WorkerUtils;
+  serverPid: number;
+  /** The current round's worker process. */
+  workerPid: number;
+  address: string;
+}
+
+/** Starts the worker process of a variant and waits until it polls. */
+async function startWorkerProcess(role: string, address: string): Promise<{ pid: number; stop(): Promise<void> }> {
+  const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
+    env: { ...process.env, BENCH_ROLE: role, TEMPORAL_ADDRESS: address, DATABASE_URL: dbUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    worker.stdout!.on('data', (b: Buffer) => (b.toString().includes('ready') ? resolve() : undefined));
+    worker.once('exit', (code) => reject(new Error(`the ${role} worker process exited (${code}) before it was ready`)));
+  });
+  return {
+    pid: worker.pid!,
+    async stop() {
+      worker.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function resetTickets(db: PgClient, n: number): Promise<void> {
+  await db.query('TRUNCATE "Ticket" RESTART IDENTITY');
+  await db.query(`INSERT INTO "Ticket" (subject, "updatedAt") SELECT 'bench ' || g, now() FROM generate_series(1, $1::int) g`, [n]);
+  await db.query('ANALYZE "Ticket"');
+}
+
+async function waitProcessed(db: PgClient, n: number): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM "Ticket" WHERE status = 'processed'`);
+    if (Number(rows[0]!.n) >= n) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-async function main(): Promise<void> {
+/** Events of every run of a workflow id, and the largest. */
+async function eventsOfRuns(client: Client, workflowId: string): Promise<{ total: number; max: number; runs: number }> {
+  let total = 0;
+  let max = 0;
+  let runs = 0;
+  for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const n = (await client.workflow.getHandle(workflowId, wf.runId).fetchHistory()).events?.length ?? 0;
+    total += n;
+    max = Math.max(max, n);
+    runs++;
+  }
+  return { total, max, runs };
+}
+
+/** Mean history events of (up to 20 of) the children of a parent. */
+async function meanChildEvents(client: Client, parentId: string): Promise<number> {
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: `ParentWorkflowId = '${parentId}'`, pageSize: 20 })) {
+    ids.push(wf.workflowId);
+    if (ids.length >= 20) break;
+  }
+  if (!ids.length) return 0;
+  const counts = await Promise.all(ids.map(async (id) => (await client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0));
+  return counts.reduce((a, b) => a + b, 0) / counts.length;
+}
+
+/** Runs `work` and measures it: wall time, CPU of server, worker and Postgres, peak worker RSS. */
+async function measure(e: Env, variant: string, records: number, work: () => Promise<Partial<Round>>): Promise<Round> {
+  const peaks = new PeakRss([e.workerPid, e.serverPid]).start();
+  const [s0, w0, d0, r0] = [cpuMs(e.serverPid), cpuMs(e.workerPid), postgresCpu(), rssBytes(e.serverPid)];
+  const t0 = Date.now();
+  const extra = await work();
+  const ms = Date.now() - t0;
+  const [s1, w1, d1] = [cpuMs(e.serverPid), cpuMs(e.workerPid), postgresCpu()];
+  const p = peaks.stop();
+  return { variant, records, ms, serverCpuMs: s1 - s0, workerCpuMs: w1 - w0, dbCpuMs: postgresCpuDelta(d0, d1), workerPeakRss: p.get(e.workerPid) ?? 0, serverRssBefore: r0, serverRssAfter: rssBytes(e.serverPid), ...extra };
+}
+
+const variants: Record<string, (e: Env, n: number, round: number) => Promise<Round>> = {
+  async library(e, n) {
+    await resetTickets(e.db, n);
+    let wfId = '';
+    const round = await measure(e, 'library', n, async () => {
+      const handle = await e.triggers.schedule('Ticket.process');
+      wfId = handle.workflowId;
+      await handle.result();
+      await waitProcessed(e.db, n);
+      return {};
+    });
+    const runs = await eventsOfRuns(e.client, wfId);
+    return { ...round, events: runs.total + n * (await meanChildEvents(e.client, wfId)), maxEventsPerRun: runs.max };
+  },
+  async raw(e, n, r) {
+    await resetTickets(e.db, n);
+    const wfId = `baseline-parent-${r}-${Date.now()}`;
+    const round = await measure(e, 'raw', n, async () => {
+      await e.client.workflow.start('baselineParent', { taskQueue: 'bench-baseline', workflowId: wfId, args: [{ afterId: 0, childQueue: 'bench-baseline', prefix: wfId }] });
+      await waitProcessed(e.db, n);
+      return {};
+    });
+    const runs = await eventsOfRuns(e.client, wfId);
+    return { ...round, events: runs.total + n * (await meanChildEvents(e.client, wfId)), maxEventsPerRun: runs.max };
+  },
+  async chunk(e, n) {
+    await resetTickets(e.db, n);
+    let wfId = '';
+    let started = 0;
+    const round = await measure(e, 'chunk', n, async () => {
+      const handle = await e.triggers.schedule('Ticket.bulk');
+      wfId = handle.workflowId;
+      started = ((await handle.result()) as SchedulerResult).started;
+      await waitProcessed(e.db, n);
+      return {};
+    });
+    const runs = await eventsOfRuns(e.client, wfId);
+    return { ...round, events: runs.total + started * (await meanChildEvents(e.client, wfId)), maxEventsPerRun: runs.max, note: `${started} chunks of ${CHUNK_SIZE}` };
+  },
+  async graphile(e, n) {
+    await resetTickets(e.db, n);
+    return measure(e, 'graphile', n, async () => {
+      for (let i = 1; i <= n; i += 10_000) {
+        await e.graphile.addJobs(Array.from({ length: Math.min(10_000, n - i + 1) }, (_, j) => ({ identifier: 'mark', payload: { id: i + j } })));
+      }
+      await waitProcessed(e.db, n);
+      return {};
+    });
+  },
+  async latency(e, n, r) {
+    return latencyRound(e, 'latency', n, r, (id) => e.triggers.runTrigger({ id }, 'Ticket.stamp'));
+  },
+  async 'latency-raw'(e, n, r) {
+    return latencyRound(e, 'latency-raw', n, r, (id) => e.client.workflow.start('baselineChild', { taskQueue: 'bench-baseline', workflowId: `latency-raw-${r}-${id}-${Date.now()}`, args: [id] }));
+  },
+  async idle(e, n) {
+    const events: number[] = [];
+    const round = await measure(e, 'idle', n, async () => {
+      for (let i = 0; i < n; i++) {
+        const handle = await e.triggers.schedule('Ticket.idle');
+        await handle.result();
+        events.push((await eventsOfRuns(e.client, handle.workflowId)).total);
+      }
+      return {};
+    });
+    const history = await e.client.workflow.getHandle(`Bench.Ticket.idle.scheduler/manual/-`).fetchHistory();
+    const activities = history.events?.filter((ev) => ev.activityTaskScheduledEventAttributes).length ?? 0;
+    return { ...round, events: events.reduce((a, b) => a + b, 0), maxEventsPerRun: Math.max(...events), note: `${activities} activity (one record query) per tick` };
+  },
+};
+
+async function latencyRound(e: Env, variant: string, n: number, r: number, start: (id: number) => Promise<unknown>): Promise<Round> {
+  await resetTickets(e.db, n);
+  const latencies: number[] = [];
+  const round = await measure(e, variant, n, async () => {
+    for (let id = 1; id <= n; id++) {
+      const t0 = Date.now();
+      await start(id);
+      for (;;) {
+        const { rows } = await e.db.query<{ at: Date | null }>('SELECT "processedAt" AS at FROM "Ticket" WHERE id = $1', [id]);
+        if (rows[0]?.at) {
+          latencies.push(rows[0].at.getTime() - t0);
+          break;
+        }
+        await new Promise((res) => setTimeout(res, 2));
+      }
+    }
+    return {};
+  });
+  void r;
+  return { ...round, latencies };
+}
+
+/** Runs `fn` with the variant's worker process up (its pid in `e.workerPid`). */
+async function withWorker<T>(e: Env, role: string, fn: () => Promise<T>): Promise<T> {
+  const w = await startWorkerProcess(role, e.address);
+  e.workerPid = w.pid;
+  try {
+    return await fn();
+  } finally {
+    await w.stop();
+  }
+}
+
+/** A B B A: two rounds of each, half the records each. */
+function interleaved(a: string, b: string): string[] {
+  return [a, b, b, a];
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+function summarize(rounds: Round[]): string {
+  const by = new Map<string, Round[]>();
+  for (const r of rounds) by.set(r.variant, [...(by.get(r.variant) ?? []), r]);
+  const rate = (rs: Round[]): number => rs.reduce((a, r) => a + r.records, 0) / (rs.reduce((a, r) => a + r.ms, 0) / 1000);
+  const baselineOf: Record<string, string> = { library: 'raw', chunk: 'graphile', latency: 'latency-raw' };
+  const fmt = (v: number | undefined, d = 0): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }));
+  const lines = [
+    '| variant | records | records/s | ratio to baseline | server CPU ms/rec | worker CPU ms/rec | Postgres CPU ms/rec | history events/rec | max events/scheduler run | worker peak RSS MiB | server RSS growth MiB | p50 ms | p99 ms | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [variant, rs] of by) {
+    const n = rs.reduce((a, r) => a + r.records, 0);
+    const base = baselineOf[variant] ? by.get(baselineOf[variant]!) : undefined;
+    const lat = rs.flatMap((r) => r.latencies ?? []);
+    const baseLat = base?.flatMap((r) => r.latencies ?? []) ?? [];
+    const ratio = base ? (lat.length && baseLat.length ? percentile(baseLat, 50) / percentile(lat, 50) : rate(rs) / rate(base)) : undefined;
+    const events = rs.every((r) => r.events !== undefined) ? rs.reduce((a, r) => a + (r.events ?? 0), 0) / n : undefined;
+    lines.push(
+      `| ${variant} | ${fmt(n)} | ${variant === 'idle' ? '-' : fmt(rate(rs))} | ${ratio !== undefined ? `${fmt(ratio, 2)}${lat.length ? ' (p50)' : ''}` : '-'} | ${fmt(rs.reduce((a, r) => a + r.serverCpuMs, 0) / n, 2)} | ${fmt(rs.reduce((a, r) => a + r.workerCpuMs, 0) / n, 2)} | ${fmt(rs.reduce((a, r) => a + r.dbCpuMs, 0) / n, 2)} | ${fmt(events, variant === 'idle' ? 0 : 1)} | ${fmt(Math.max(0, ...rs.map((r) => r.maxEventsPerRun ?? 0)) || undefined)} | ${fmt(Math.max(...rs.map((r) => r.workerPeakRss)) / MiB)} | ${fmt(rs.reduce((a, r) => a + (r.serverRssAfter - r.serverRssBefore), 0) / MiB)} | ${lat.length ? fmt(percentile(lat, 50)) : '-'} | ${lat.length ? fmt(percentile(lat, 99)) : '-'} | ${rs[0]?.note ?? ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function withStack<T>(persistence: string, fn: (e: Env) => Promise<T>): Promise<T> {
+  const temporalDbs = ['ptt_bench_temporal', 'ptt_bench_temporal_visibility'];
+  const pgPersistence = persistence.startsWith('postgres');
+  if (pgPersistence) await dropTemporalPostgresDatabases(adminUrl, temporalDbs);
+  const stack = await startTemporalStack({
+    port: await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]),
+    ui: false,
+    dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bench-temporal-')),
+    persistent: persistence === 'sqlite-file',
+    ignoreCli: true,
+    persistence: pgPersistence ? { postgresUrl: adminUrl, database: temporalDbs[0]!, visibilityDatabase: temporalDbs[1]! } : 'sqlite',
+  });
+  if (persistence === 'postgres-relaxed') {
+    // no fsync wait per commit on the server's own databases (a crash may lose the last commits)
+    const admin = new PgClient({ connectionString: adminUrl });
+    await admin.connect();
+    for (const d of temporalDbs) await admin.query(`ALTER DATABASE ${d} SET synchronous_commit = off`);
+    await admin.end();
+  }
+  const connection = await Connection.connect({ address: stack.address });
+  const client = new Client({ connection });
+  const db = new PgClient({ connectionString: dbUrl });
+  await db.connect();
+  const graphile = await makeWorkerUtils({ connectionString: dbUrl });
+  await graphile.migrate();
+  try {
+    say(`Temporal (stock server, ${persistence}) at ${stack.address}; server process ${stack.pids[0]}`);
+    return await fn({ client, triggers: createTriggerClient({ client, app }), db, graphile, serverPid: stack.pids[0]!, workerPid: 0, address: stack.address });
+  } finally {
+    await graphile.release();
+    await db.end();
+    await connection.close();
+    await stack.stop();
+  }
+}
+
+async function prepareDatabase(): Promise<void> {
   const admin = new PgClient({ connectionString: adminUrl });
   await admin.connect();
   await admin.query('DROP DATABASE IF EXISTS ptt_bench WITH (FORCE)');
   await admin.query('CREATE DATABASE ptt_bench');
   await admin.end();
   await migrate(dbUrl, path.resolve(__dirname, '../prisma/migrations'));
-  const prisma = createPrismaClient(dbUrl, { max: 20 });
+}
 
-  // Temporal's persistence: `sqlite` (default, in memory), `sqlite-file` (a fresh SQLite file in WAL
-  // mode) or `postgres` (the local Postgres, 4 shards; slower here, where Postgres fsyncs).
-  const persistence = process.env.BENCH_TEMPORAL_PERSISTENCE ?? 'sqlite';
-  const withBaseline = process.env.BENCH_BASELINE !== '0';
-  const existing = process.env.BENCH_TEMPORAL_ADDRESS;
-  const temporalDbs = ['ptt_bench_temporal', 'ptt_bench_temporal_visibility'];
-  if (!existing && persistence === 'postgres') await dropTemporalPostgresDatabases(adminUrl, temporalDbs);
-  const stack = existing
-    ? { address: existing, stop: async () => {} }
-    : await startTemporalStack({
-        port: await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]),
-        ui: false,
-        dataDir: persistence === 'sqlite-file' ? fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bench-temporal-')) : path.resolve(__dirname, '../.data/bench-temporal'),
-        persistent: persistence === 'sqlite-file',
-        ignoreCli: true,
-        persistence: persistence === 'postgres' ? { postgresUrl: adminUrl, database: temporalDbs[0], visibilityDatabase: temporalDbs[1] } : 'sqlite',
-      });
-  say(existing ? `Temporal at ${existing} (BENCH_TEMPORAL_ADDRESS)` : `Temporal (stock server, ${persistence} persistence) started at ${stack.address}`);
-  const connection = await Connection.connect({ address: stack.address });
-  const client = new Client({ connection });
-  const native = await NativeConnection.connect({ address: stack.address });
-
-  const Ticket = defineResource({
-    model: 'Ticket',
-    triggers: {
-      process: {
-        where: { status: 'open' },
-        schedulerCron: false,
-        action: async (t: { id: number }, { tx }) => {
-          await tx.ticket.update({ where: { id: t.id }, data: { status: 'processed', processedAt: new Date() } });
-        },
-        queue: 'bench-process',
-        workflowType: 'Bench.Ticket.process',
-        schedulerWorkflowType: 'Bench.Ticket.process.scheduler',
-      },
-      // the same update, declarative, in chunks: one workflow and one UPDATE per chunk
-      bulk: {
-        where: { status: 'open' },
-        schedulerCron: false,
-        chunks: { size: CHUNK_SIZE },
-        action: { update: { status: 'processed' } },
-        queue: 'bench-bulk',
-        workflowType: 'Bench.Ticket.bulk',
-        schedulerWorkflowType: 'Bench.Ticket.bulk.scheduler',
-      },
-    },
-  });
-  const app = defineApp({ name: 'bench', resources: [Ticket] });
-  const workerOptions = { maxConcurrentActivityTaskExecutions: 40, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 };
-  const engineWorker = await createTriggerWorker({ connection: native, client, app, prisma, workerOptions, registerSchedules: false, warn: () => {} });
-  const baselineWorker = await Worker.create({
-    connection: native,
-    taskQueue: 'bench-baseline',
-    workflowsPath: require.resolve('./baseline-workflows'),
-    activities: createBaselineActivities(prisma),
-    ...workerOptions,
-  });
-  const triggers = createTriggerClient({ client, app });
-  const running = Promise.all([engineWorker.run(), baselineWorker.run()]);
-
-  const reset = async (n: number): Promise<void> => {
-    await prisma.$executeRawUnsafe('TRUNCATE "Ticket" RESTART IDENTITY');
-    for (let i = 0; i < n; i += 5000) {
-      await prisma.ticket.createMany({ data: Array.from({ length: Math.min(5000, n - i) }, (_, j) => ({ subject: `bench ${i + j}` })) });
+async function main(): Promise<void> {
+  const began = Date.now();
+  await prepareDatabase();
+  say(`${new Date().toISOString().slice(0, 10)}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; load ${os.loadavg()[0]!.toFixed(2)}; ${quick ? 'quick' : 'full'} run`);
+  if (argv.includes('--servers')) {
+    const rows: string[] = ['| Temporal persistence | records/s (per record) | server CPU ms/rec |', '|---|---|---|'];
+    for (const p of ['sqlite', 'sqlite-file', 'postgres', 'postgres-relaxed']) {
+      const r = await withStack(p, async (e) =>
+        withWorker(e, 'library', async () => {
+          await variants.library!(e, Math.max(50, SIZES.perRecord / 5), 0); // warm-up
+          return variants.library!(e, SIZES.perRecord, 1);
+        }),
+      );
+      rows.push(`| ${p} | ${(r.records / (r.ms / 1000)).toFixed(1)} | ${(r.serverCpuMs / r.records).toFixed(1)} |`);
+      say(rows[rows.length - 1]!);
     }
-  };
-  const waitAllProcessed = async (n: number): Promise<void> => {
-    for (;;) {
-      const done = await prisma.ticket.count({ where: { status: 'processed' } });
-      if (done >= n) return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
-
-  const rows: string[] = [];
-  say(`cores: ${os.cpus().length}; Temporal persistence: ${persistence}; sizes: ${SIZES.join(', ')}`);
-  const chunkRows: string[] = [];
-  for (const n of SIZES) {
-    // --- chunked declarative update: one tick
-    await reset(n);
-    const memChunk = new PeakMemory();
-    memChunk.start();
-    const c0 = Date.now();
-    const chunkTick = (await (await triggers.schedule('Ticket.bulk')).result()) as SchedulerResult;
-    await waitAllProcessed(n);
-    const chunkMs = Date.now() - c0;
-    const chunkRss = memChunk.stop();
-    const chunkRate = n / (chunkMs / 1000);
-    say(`\n== ${n.toLocaleString('en')} records, chunked declarative update (chunks of ${CHUNK_SIZE})\nchunked      : ${chunkRate.toFixed(0)} records/s (${(chunkMs / 1000).toFixed(1)} s; ${chunkTick.started} chunk runs; peak RSS ${(chunkRss / 2 ** 20).toFixed(0)} MiB)`);
-    chunkRows.push(`| ${n} | ${CHUNK_SIZE} | ${chunkRate.toFixed(0)} | ${chunkTick.started} | ${(chunkRss / 2 ** 20).toFixed(0)} |`);
-    if (chunkedOnly) continue;
-
-    // --- this library: one scheduler tick
-    await reset(n);
-    const memEngine = new PeakMemory();
-    memEngine.start();
-    let t0 = Date.now();
-    const handle = await triggers.schedule('Ticket.process', { childrenPerRun: process.env.BENCH_CHILDREN_PER_RUN ? Number(process.env.BENCH_CHILDREN_PER_RUN) : undefined });
-    const stats = (await handle.result()) as SchedulerResult;
-    const tickMs = Date.now() - t0;
-    await waitAllProcessed(n);
-    const engineMs = Date.now() - t0;
-    const engineRss = memEngine.stop();
-    const histories: number[] = [];
-    for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
-      const h = await client.workflow.getHandle(handle.workflowId, wf.runId).fetchHistory();
-      histories.push(h.events?.length ?? 0);
-    }
-    const dupes = await prisma.ticket.count({ where: { status: { not: 'processed' } } });
-
-    // --- raw Temporal baseline (BENCH_BASELINE=0 skips it)
-    let baseMs = NaN;
-    let baseRss = NaN;
-    if (withBaseline) {
-      await reset(n);
-      const memBase = new PeakMemory();
-      memBase.start();
-      t0 = Date.now();
-      await client.workflow.start('baselineParent', { taskQueue: 'bench-baseline', workflowId: `baseline-parent-${n}-${Date.now()}`, args: [{ afterId: 0, childQueue: 'bench-baseline' }] });
-      await waitAllProcessed(n);
-      baseMs = Date.now() - t0;
-      baseRss = memBase.stop();
-    }
-
-    const engineRate = n / (engineMs / 1000);
-    const baseRate = n / (baseMs / 1000);
-    const skipped = 'skipped (BENCH_BASELINE=0)';
-    const fmt = (v: number, digits = 0): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
-    say(
-      `\n== ${n.toLocaleString('en')} matching records\n` +
-        `this library : ${fmt(engineRate)} records/s (${fmt(engineMs / 1000, 1)} s; scheduler tick finished starting runs in ${fmt(tickMs / 1000, 1)} s)\n` +
-        `raw Temporal : ${withBaseline ? `${fmt(baseRate)} records/s (${fmt(baseMs / 1000, 1)} s)` : skipped}\n` +
-        `ratio        : ${withBaseline ? `${fmt(engineRate / baseRate, 2)} (this library / raw Temporal)` : skipped}\n` +
-        `peak RSS     : ${fmt(engineRss / 2 ** 20)} MiB (this library)${withBaseline ? `, ${fmt(baseRss / 2 ** 20)} MiB (baseline)` : ''}; bench process, worker included\n` +
-        `scheduler    : ${stats.started} started, ${stats.skipped} skipped, ${stats.read} read, ${stats.pages} pages, ${stats.runs} workflow runs; ` +
-        `history events per run max ${Math.max(...histories)}, mean ${fmt(histories.reduce((a, b) => a + b, 0) / Math.max(1, histories.length))}; records left unprocessed: ${dupes}`,
-    );
-    rows.push(`| ${n} | ${fmt(engineRate)} | ${fmt(baseRate)} | ${fmt(engineRate / baseRate, 2)} | ${fmt(engineRss / 2 ** 20)} | ${Math.max(...histories)} | ${stats.runs} |`);
+    say(`\n${rows.join('\n')}`);
+  } else {
+    const plan = [
+      ...interleaved('library', 'raw').map((v) => [v, SIZES.perRecord] as const),
+      ...interleaved('chunk', 'graphile').map((v) => [v, SIZES.chunk] as const),
+      ...interleaved('latency', 'latency-raw').map((v) => [v, SIZES.latency] as const),
+      ['idle', SIZES.idle] as const,
+    ].filter(([v]) => !ONLY || ONLY.has(v) || ONLY.has(v.replace(/-raw$/, '')));
+    const rounds: Round[] = [];
+    await withStack(process.env.BENCH_TEMPORAL_PERSISTENCE ?? 'sqlite', async (e) => {
+      for (const [i, [v, n]] of plan.entries()) {
+        const r = await withWorker(e, v, () => variants[v]!(e, n, i));
+        rounds.push(r);
+        say(`round ${i + 1}/${plan.length}: ${v} ${n.toLocaleString('en')} in ${(r.ms / 1000).toFixed(1)} s`);
+      }
+    });
+    say(`\n${summarize(rounds)}`);
   }
-  say(`\n| records | chunk size | chunked rec/s | chunk runs | peak RSS MiB |\n|---|---|---|---|---|\n${chunkRows.join('\n')}`);
-  if (rows.length) say(`\n| records | library rec/s | raw Temporal rec/s | ratio | peak RSS MiB | max history events/run | scheduler runs |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}`);
-
-  engineWorker.shutdown();
-  baselineWorker.shutdown();
-  await running;
-  await prisma.$disconnect();
-  await native.close();
-  await connection.close();
-  await stack.stop();
+  say(`\nbench finished in ${((Date.now() - began) / 1000).toFixed(0)} s`);
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,7 @@
  * action and commits. Retries, backoff and snooze are durable timers here, so they survive worker
  * and server restarts; a snooze does not use an attempt.
  */
-import { ApplicationFailure, continueAsNew, log, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, patched, proxyActivities, proxyLocalActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { exponentialBackoffSeconds, infrastructureRetryMs, MAX_INFRASTRUCTURE_RETRIES } from './backoff';
 import { runStateQuery } from './messages';
 import { temporalPriority } from './priority';
@@ -16,7 +16,10 @@ const NO_TIMEOUT = '3650 days';
 /** A run that snoozes this many times continues as new, so its history never nears the limit. */
 export const SNOOZES_PER_RUN = 500;
 
-export function attemptActivities(timeoutMs: number | null, priority?: number): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction' | 'pttCommitted'> {
+/** Patch id of per-record attempts as local activities (runs started before it keep normal activities). */
+export const LOCAL_ATTEMPTS_PATCH = 'ptt-local-attempts';
+
+export function attemptActivities(timeoutMs: number | null, priority?: number, local = false): Pick<TriggerActivityFns, 'pttRunAction' | 'pttRunOnError' | 'pttRunScheduledAction' | 'pttCommitted'> {
   const { pttCommitted } = proxyActivities<TriggerActivityFns>({
     ...(priority !== undefined ? { priority: temporalPriority(priority) } : {}),
     startToCloseTimeout: '1 minute',
@@ -31,6 +34,12 @@ export function attemptActivities(timeoutMs: number | null, priority?: number): 
     // Attempts are counted by the workflow (a snooze is not an attempt), so the activity runs once.
     retry: { maximumAttempts: 1 },
   });
+  if (local) {
+    // A local activity: run by this worker and recorded as one marker; a crashed worker is noticed
+    // through the workflow task timeout. Attempts are counted by the workflow, so it runs once.
+    const locals = proxyLocalActivities<TriggerActivityFns>({ startToCloseTimeout: timeoutMs ?? NO_TIMEOUT, retry: { maximumAttempts: 1 } });
+    return { pttRunAction: locals.pttRunAction, pttRunOnError: locals.pttRunOnError, pttRunScheduledAction: attempts.pttRunScheduledAction, pttCommitted };
+  }
   // (a proxy: its functions are read one by one, spreading it would copy none)
   return { pttRunAction: attempts.pttRunAction, pttRunOnError: attempts.pttRunOnError, pttRunScheduledAction: attempts.pttRunScheduledAction, pttCommitted };
 }
@@ -62,14 +71,19 @@ export async function attempt(call: () => Promise<AttemptOutcome>, attemptNo: nu
  * The activities of each attempt. With a static `timeout` they are made once; with a `timeout`
  * function, its answer for the attempt is asked first (a local activity) and the attempt runs under it.
  */
-export function attemptActivitiesFor(timeoutMs: number | null | 'function', priority: number | undefined, ask: (attemptNo: number) => Promise<number | null>): (attemptNo: number) => Promise<{ acts: ReturnType<typeof attemptActivities>; timeoutMs?: number | null }> {
+export function attemptActivitiesFor(
+  timeoutMs: number | null | 'function',
+  priority: number | undefined,
+  ask: (attemptNo: number) => Promise<number | null>,
+  local = false,
+): (attemptNo: number) => Promise<{ acts: ReturnType<typeof attemptActivities>; timeoutMs?: number | null }> {
   if (timeoutMs !== 'function') {
-    const acts = attemptActivities(timeoutMs, priority);
+    const acts = attemptActivities(timeoutMs, priority, local);
     return async () => ({ acts });
   }
   return async (attemptNo) => {
     const ms = await ask(attemptNo);
-    return { acts: attemptActivities(ms, priority), timeoutMs: ms };
+    return { acts: attemptActivities(ms, priority, local), timeoutMs: ms };
   };
 }
 
@@ -116,10 +130,13 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
     ...(input.authorize !== undefined ? { authorize: input.authorize } : {}),
     ...(input.context !== undefined ? { context: input.context } : {}),
   };
+  // Runs started before local attempts existed replay without the patch marker and keep normal activities.
+  const local = plan.attemptsAs !== 'activity' && patched(LOCAL_ATTEMPTS_PATCH);
   const activitiesFor = attemptActivitiesFor(
     plan.timeoutMs,
     undefined,
     askTimeout({ ...scope, recordId: input.recordId, actionArguments: input.actionArguments, extraArgs: input.extraArgs, metadata: input.metadata }),
+    local,
   );
   const base: Omit<RunActionInput, 'attempt'> = {
     triggerId: plan.triggerId,

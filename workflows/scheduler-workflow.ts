@@ -5,7 +5,7 @@
  * Continue-as-new keeps the history small and the pending children under the server's limit.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, log, makeContinueAsNewFunc, ParentClosePolicy, proxyActivities, sleep, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, makeContinueAsNewFunc, ParentClosePolicy, patched, proxyActivities, sleep, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { temporalPriority } from './priority';
 import { chunkRun, chunkSearchAttributes, recordRun, recordSearchAttributes } from './record-run';
 import { roleMemo } from './registry';
@@ -22,10 +22,18 @@ const HISTORY_EVENTS_PER_RUN = 9000;
  * was retried forever; a slice this small finishes far inside the limit whatever the page size.
  */
 export const START_SLICE = 25;
+/** Continue as new before a run's history passes this many bytes (pages of chunk keys are large). */
+const HISTORY_BYTES_PER_RUN = 8 * 1024 * 1024;
+/**
+ * Patch: the next page's size is predicted in runs (chunks), not records, and a run also continues
+ * as new on its history's size. Schedulers started before it keep the old rule when they replay.
+ */
+export const CHUNK_PAGES_PATCH = 'ptt-chunk-pages';
 
 
 export async function schedulerWorkflow(input: SchedulerInput): Promise<SchedulerResult> {
   const now = input.now ?? Date.now();
+  const chunkPages = patched(CHUNK_PAGES_PATCH);
   // The tick's tenants: the one given, or (first page) every tenant listTenants gives, one after the other.
   let tenants: (TenantRef | null)[] | undefined =
     input.tenants ?? (input.tenant === undefined ? undefined : [input.tenant === null ? null : { key: input.tenant, ...(input.tenantValue !== undefined ? { value: input.tenantValue } : {}) }]);
@@ -165,7 +173,9 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
       readInTenant = 0;
     }
     const current = workflowInfo();
-    if (startedThisRun + page.records.length > childrenPerRun || current.historyLength > HISTORY_EVENTS_PER_RUN || current.continueAsNewSuggested) {
+    const nextRuns = chunkPages ? units.length : page.records.length;
+    const tooBig = chunkPages && current.historySize > HISTORY_BYTES_PER_RUN;
+    if (startedThisRun + nextRuns > childrenPerRun || current.historyLength > HISTORY_EVENTS_PER_RUN || tooBig || current.continueAsNewSuggested) {
       // Every startChild above has resolved (the children exist), so ABANDON keeps them running.
       await makeContinueAsNewFunc<typeof schedulerWorkflow>({ workflowTaskTimeout: SCHEDULER_TASK_TIMEOUT })({ ...input, now, cursor, stats, ...(tenants ? { tenants, tenantIndex, readInTenant } : {}) });
     }

@@ -46,6 +46,8 @@ export interface RecordPlan {
   priority?: number;
   /** `chunks.size`: runs of up to this many records each. */
   chunkSize?: number;
+  /** `attemptsAs: 'activity'`: attempts as normal activities (absent: local activities, for runs started by versions that know them). */
+  attemptsAs?: 'activity';
   /** The trigger's tags (search attribute `TriggerTags`). */
   tags?: string[];
   hasOnError: boolean;

@@ -88,6 +88,15 @@ export interface TriggerDefinition<R = any, TTx = any> {
    * @default 'infinity'
    */
   timeout?: number | 'infinity' | TimeoutFn;
+  /**
+   * How each attempt (and `onError`) runs. `'local'`: as a local activity in the worker running the
+   * run, recorded as one marker (about a third less server work per record and half the latency;
+   * a crashed worker is noticed through the workflow task timeout, 10 s). `'activity'`: a normal
+   * activity with heartbeats (for attempts that run for many minutes, or when you want each attempt
+   * as its own row in the UI's timeline). Chunk runs always use normal activities.
+   * @default 'local'
+   */
+  attemptsAs?: 'local' | 'activity';
   /** Runs after the final failed attempt, in its own transaction, on the re-read record, with `ctx.error`. @default none */
   onError?: ((record: R, ctx: OnErrorContext<TTx>) => unknown) | DeclarativeAction<R>;
   /** After `onError` succeeds, end the run `discard` (true) rather than `success`. @default false */
@@ -96,7 +105,7 @@ export interface TriggerDefinition<R = any, TTx = any> {
   recordLimit?: number;
   /** Scheduler order, `{ field: 'asc' | 'desc' }` or a list; the primary key breaks ties. @default primary key */
   sort?: Record<string, 'asc' | 'desc'> | Record<string, 'asc' | 'desc'>[];
-  /** Records per scheduler page (at most 1000). @default 500 */
+  /** Records per scheduler page (at most 1000). @default 500; chunked triggers: ten chunks' worth, at most 10,000 */
   streamBatchSize?: number;
   /** Lock the record `FOR UPDATE` for the whole transaction. @default true */
   lockForUpdate?: boolean;

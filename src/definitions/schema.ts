@@ -108,6 +108,8 @@ export const triggerSchema = z
     backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
     /** Maximum run time of one attempt, in ms; `'infinity'` for none (crashes are still detected by heartbeat); or a function of the run. */
     timeout: timeout.default('infinity'),
+    /** How each attempt runs: `'local'` (a local activity: fewer history events, no round trip through the server) or `'activity'`. */
+    attemptsAs: z.enum(['local', 'activity']).default('local'),
     /** Runs after the final failed attempt, in its own transaction on the re-read record. */
     onError: onErrorActionSchema.optional(),
     /** After `onError` succeeds: the run ends `discard` (true) or `success` (false). */

@@ -21,6 +21,7 @@ export function recordPlan(app: App, t: Trigger): RecordPlan {
     priority: t.workerPriority,
     ...(t.tags.length ? { tags: t.tags } : {}),
     ...(t.chunks ? { chunkSize: t.chunks.size } : {}),
+    ...(t.attemptsAs === 'activity' ? { attemptsAs: 'activity' as const } : {}),
     hasOnError: t.onError !== undefined,
     onErrorFailsJob: t.onErrorFailsJob,
     logErrors: t.logErrors,

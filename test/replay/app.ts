@@ -10,8 +10,15 @@ export const QUEUE = 'replay';
 /** Per subject: how many more times the action should fail, snooze or hang before it succeeds. */
 export const script = new Map<string, { fail?: number; snooze?: number; hang?: number }>();
 /** Opened when the recorder ends: hanging attempts (those that must time out) wait on it. */
-export const release = { promise: new Promise<void>(() => {}), open: (): void => {} };
-release.promise = new Promise<void>((r) => (release.open = r));
+/** A gate hanging actions wait on: `open()` lets them through, `close()` makes the next ones wait again. */
+export const release = {
+  promise: new Promise<void>(() => {}),
+  open: (): void => {},
+  close(): void {
+    release.promise = new Promise<void>((r) => (release.open = r));
+  },
+};
+release.close();
 
 async function scripted(t: { id: number; subject: string }, c: { attempt: number; tx: unknown }): Promise<void> {
   const s = script.get(t.subject) ?? {};

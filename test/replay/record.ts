@@ -4,8 +4,10 @@
  * (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/postgres), and writes each
  * run's history to test/replay/histories/<path>.json. test/unit/replay.test.ts replays them.
  *
- * Re-record only when nothing is released yet, or for a new path: once a version is released, a
- * change that alters workflow commands goes behind `patched()` and the old histories stay.
+ * Existing files are kept (they stand for runs started by earlier versions): only new paths are
+ * written. `-- --force` overwrites every file, for before anything is released.
+ * Once a version is released, a change that alters workflow commands goes behind `patched()`, the
+ * old histories stay, and the new path gets a history of its own.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,13 +47,14 @@ async function main(): Promise<void> {
     return { worker, done: worker.run() };
   };
   fs.mkdirSync(out, { recursive: true });
-  for (const f of fs.readdirSync(out)) if (f.endsWith('.json')) fs.rmSync(path.join(out, f));
+  if (process.argv.includes('--force')) for (const f of fs.readdirSync(out)) if (f.endsWith('.json')) fs.rmSync(path.join(out, f));
 
   /** Waits for the run's whole chain to close, then writes the history of one of its runs. */
   const save = async (name: string, handle: WorkflowHandle, which: 'first' | 'last' = 'last', runId?: string): Promise<void> => {
     await handle.result().catch(() => undefined);
     const id = runId ?? (which === 'first' ? (handle as { firstExecutionRunId?: string }).firstExecutionRunId : undefined);
     const history = await client.workflow.getHandle(handle.workflowId, id).fetchHistory();
+    if (fs.existsSync(path.join(out, `${name}.json`)) && !process.argv.includes('--force')) return say(`${name}: kept (recorded by an earlier version)`);
     writeHistoryFile(path.join(out, `${name}.json`), handle.workflowId, history);
     say(`${name}: ${history.events?.length ?? 0} events`);
   };
@@ -76,6 +79,17 @@ async function main(): Promise<void> {
     // the timed-out attempt is still running in the worker: let it end, or stopping the worker waits for it
     release.open();
 
+    // attempts as local activities (patch ptt-local-attempts; the histories above are from before it)
+    await save('record-local-success', await triggers.runTrigger(await ticket('local success'), 'Ticket.record'));
+    script.set('local retry', { fail: 1 });
+    await save('record-local-error-backoff-success', await triggers.runTrigger(await ticket('local retry'), 'Ticket.record'));
+    script.set('local discarded', { fail: 1 });
+    await save('record-local-onerror-discard', await triggers.runTrigger(await ticket('local discarded'), 'Ticket.discarded'));
+    release.close();
+    script.set('local slow', { hang: 1 });
+    await save('record-local-timeout-backoff-success', await triggers.runTrigger(await ticket('local slow'), 'Ticket.timesOut'));
+    release.open();
+
     // snooze twice, continuing as new after each snooze
     script.set('napper', { snooze: 2 });
     const built = await triggers.buildTrigger(await ticket('napper'), 'Ticket.record');
@@ -89,6 +103,11 @@ async function main(): Promise<void> {
     const scheduler = await triggers.schedule('Ticket.paged', { childrenPerRun: 2 });
     await save('scheduler-continue-as-new-first', scheduler, 'first');
     await save('scheduler-continue-as-new-last', scheduler);
+    // the same after the ptt-chunk-pages patch
+    for (let i = 0; i < 5; i++) await ticket(`paged again ${i}`);
+    const patchedScheduler = await triggers.schedule('Ticket.paged', { childrenPerRun: 2 });
+    await save('scheduler-chunk-pages-continue-as-new-first', patchedScheduler, 'first');
+    await save('scheduler-chunk-pages-continue-as-new-last', patchedScheduler);
 
     // a scheduled action that snoozes, then fails once, then succeeds
     script.set('digest', { snooze: 1, fail: 1 });
@@ -98,6 +117,7 @@ async function main(): Promise<void> {
     for (const s of ['chunk a', 'chunk bad', 'chunk c']) await ticket(s);
     const chunkTick = await triggers.schedule('Ticket.chunked');
     await chunkTick.result();
+    await save('scheduler-chunks', chunkTick);
     const chunkRunId = await (async () => {
       for (;;) {
         for await (const wf of client.workflow.list({ query: `ParentWorkflowId = '${chunkTick.workflowId}'` })) return wf.workflowId;

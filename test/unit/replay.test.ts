@@ -34,6 +34,15 @@ const PATHS = [
   'scheduler-two-tenants',
   'chunk-partial-failure-onerror',
   'record-timeout-function',
+  // attempts as local activities (patch ptt-local-attempts)
+  'record-local-success',
+  'record-local-error-backoff-success',
+  'record-local-onerror-discard',
+  'record-local-timeout-backoff-success',
+  // schedulers after the ptt-chunk-pages patch
+  'scheduler-chunk-pages-continue-as-new-first',
+  'scheduler-chunk-pages-continue-as-new-last',
+  'scheduler-chunks',
 ];
 
 let bundle: { code: string };

@@ -1,0 +1,74 @@
+/**
+ * One worker process of the benchmark, for one variant (BENCH_ROLE), so its CPU and memory are
+ * measured apart from the benchmark's own bookkeeping and from the other variants:
+ * - `library`, `chunk`, `latency`, `idle`: this library's worker for that trigger's queue only;
+ * - `raw`, `latency-raw`: the hand-written Temporal baseline's worker;
+ * - `graphile`: a graphile-worker runner doing the same UPDATE per job.
+ * Prints `ready` when it polls; stops on SIGTERM.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { run as runGraphile } from 'graphile-worker';
+import { Pool } from 'pg';
+import { createPrismaClient } from '../example/prisma-client';
+import { createTriggerWorker } from '../src';
+import { app } from './app';
+import { createBaselineActivities } from './baseline-activities';
+
+const QUEUES: Record<string, string> = { library: 'bench-process', chunk: 'bench-bulk', latency: 'bench-stamp', idle: 'bench-idle' };
+const workerOptions = { maxConcurrentActivityTaskExecutions: 40, maxConcurrentLocalActivityExecutions: 40, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 };
+
+async function temporalWorker(role: string, address: string, dbUrl: string): Promise<{ run(): Promise<void>; shutdown(): void }> {
+  const prisma = createPrismaClient(dbUrl, { max: 20 });
+  const native = await NativeConnection.connect({ address });
+  if (role === 'raw' || role === 'latency-raw') {
+    const w = await Worker.create({ connection: native, taskQueue: 'bench-baseline', workflowsPath: require.resolve('./baseline-workflows'), activities: createBaselineActivities(prisma), ...workerOptions });
+    return { run: () => w.run(), shutdown: () => w.shutdown() };
+  }
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const w = await createTriggerWorker({ connection: native, client, app, prisma, workerOptions, taskQueues: [QUEUES[role]!], require: false, registerSchedules: false, warn: () => {} });
+  return { run: () => w.run(), shutdown: () => w.shutdown() };
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const role = process.env.BENCH_ROLE ?? '';
+  const dbUrl = process.env.DATABASE_URL!;
+  if (role === 'graphile') {
+    // graphile-worker in its documented high-throughput configuration: a local queue fetching jobs
+    // in batches, batched completion, 24 concurrent jobs on one pool
+    const pgPool = new Pool({ connectionString: dbUrl, max: 30 });
+    const runner = await runGraphile({
+      pgPool,
+      concurrency: 24,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      taskList: {
+        mark: async (payload, helpers) => {
+          await helpers.query('UPDATE "Ticket" SET status = \'processed\', "processedAt" = now() WHERE id = $1', [(payload as { id: number }).id]);
+        },
+      },
+      preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
+    });
+    process.stdout.write('ready\n');
+    await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
+    await runner.stop();
+    await pgPool.end();
+    return;
+  }
+  if (!QUEUES[role] && role !== 'raw' && role !== 'latency-raw') throw new Error(`BENCH_ROLE: unknown role "${role}"`);
+  const w = await temporalWorker(role, process.env.TEMPORAL_ADDRESS!, dbUrl);
+  const running = w.run();
+  process.stdout.write('ready\n');
+  process.once('SIGTERM', () => w.shutdown());
+  await running;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
