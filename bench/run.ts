@@ -15,7 +15,8 @@
  * `-- --quick` is the small version (under 5 minutes); `-- --only chunk,graphile` runs some;
  * `-- --servers` compares the Temporal server's persistence options on the per-record path.
  * Starts its own Temporal server (BENCH_TEMPORAL_PERSISTENCE: sqlite (in memory, the default),
- * sqlite-file, postgres, postgres-relaxed) and a fresh database `ptt_bench` on BENCH_ADMIN_URL.
+ * sqlite-file (WAL, synchronous=NORMAL), sqlite-file-full (synchronous=FULL), postgres,
+ * postgres-relaxed (synchronous_commit=off)) and a fresh database `ptt_bench` on BENCH_ADMIN_URL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,8 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
-import { Client as PgClient } from 'pg';
-import { createTriggerClient, type SchedulerResult, type TriggerClient } from '../src';
+import { Client as PgClient, Pool } from 'pg';
+import { createTriggerClient, writeWorkflowBundle, type SchedulerResult, type TriggerClient } from '../src';
 import { migrate, startTemporalStack } from '../src/devstack';
 import { freePortBlock } from '../src/devstack/ports';
 import { dropTemporalPostgresDatabases } from '../src/devstack/temporal-postgres';
@@ -56,6 +57,7 @@ interface Round {
   events?: number;
   maxEventsPerRun?: number;
   workerPeakRss: number;
+  workerReadyRss: number;
   serverRssBefore: number;
   serverRssAfter: number;
   latencies?: number[];
@@ -68,8 +70,9 @@ interface Env {
   db: PgClient;
   graphile: WorkerUtils;
   serverPid: number;
-  /** The current round's worker process. */
+  /** The current round's worker process, and its RSS once it was ready (before any work). */
   workerPid: number;
+  workerReadyRss: number;
   address: string;
 }
 
@@ -99,20 +102,45 @@ async function resetTickets(db: PgClient, n: number): Promise<void> {
   await db.query('ANALYZE "Ticket"');
 }
 
+/** Waits until `n` tickets are processed; fails when nothing moved for two minutes (the bench never hangs). */
 async function waitProcessed(db: PgClient, n: number): Promise<void> {
+  let last = -1;
+  let since = Date.now();
   for (;;) {
     const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM "Ticket" WHERE status = 'processed'`);
-    if (Number(rows[0]!.n) >= n) return;
+    const done = Number(rows[0]!.n);
+    if (done >= n) return;
+    if (done !== last) [last, since] = [done, Date.now()];
+    if (Date.now() - since > 120_000) throw new Error(`stuck at ${done} of ${n} processed for two minutes`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until no run of these workflow types is open (a round ends when its runs have closed, not only when its rows are written). */
+async function waitClosed(client: Client, workflowTypes: string[]): Promise<void> {
+  const query = `ExecutionStatus = 'Running' AND (${workflowTypes.map((t) => `WorkflowType = '${t}'`).join(' OR ')})`;
+  const deadline = Date.now() + 300_000;
+  while ((await client.workflow.count(query)).count > 0) {
+    if (Date.now() > deadline) throw new Error(`runs of ${workflowTypes.join(', ')} still open after five minutes`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits until graphile-worker's queue is empty. */
+async function waitJobsDone(db: PgClient): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM graphile_worker._private_jobs');
+    if (Number(rows[0]!.n) === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 /** Events of every run of a workflow id, and the largest. */
-async function eventsOfRuns(client: Client, workflowId: string): Promise<{ total: number; max: number; runs: number }> {
+async function eventsOfRuns(client: Client, workflowId: string, since = new Date(0)): Promise<{ total: number; max: number; runs: number }> {
   let total = 0;
   let max = 0;
   let runs = 0;
-  for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+  for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}' AND StartTime >= '${since.toISOString()}'` })) {
     const n = (await client.workflow.getHandle(workflowId, wf.runId).fetchHistory()).events?.length ?? 0;
     total += n;
     max = Math.max(max, n);
@@ -122,9 +150,9 @@ async function eventsOfRuns(client: Client, workflowId: string): Promise<{ total
 }
 
 /** Mean history events of (up to 20 of) the children of a parent. */
-async function meanChildEvents(client: Client, parentId: string): Promise<number> {
+async function meanChildEvents(client: Client, parentId: string, since = new Date(0)): Promise<number> {
   const ids: string[] = [];
-  for await (const wf of client.workflow.list({ query: `ParentWorkflowId = '${parentId}'`, pageSize: 20 })) {
+  for await (const wf of client.workflow.list({ query: `ParentWorkflowId = '${parentId}' AND StartTime >= '${since.toISOString()}'`, pageSize: 20 })) {
     ids.push(wf.workflowId);
     if (ids.length >= 20) break;
   }
@@ -142,22 +170,24 @@ async function measure(e: Env, variant: string, records: number, work: () => Pro
   const ms = Date.now() - t0;
   const [s1, w1, d1] = [cpuMs(e.serverPid), cpuMs(e.workerPid), postgresCpu()];
   const p = peaks.stop();
-  return { variant, records, ms, serverCpuMs: s1 - s0, workerCpuMs: w1 - w0, dbCpuMs: postgresCpuDelta(d0, d1), workerPeakRss: p.get(e.workerPid) ?? 0, serverRssBefore: r0, serverRssAfter: rssBytes(e.serverPid), ...extra };
+  return { variant, records, ms, serverCpuMs: s1 - s0, workerCpuMs: w1 - w0, dbCpuMs: postgresCpuDelta(d0, d1), workerPeakRss: p.get(e.workerPid) ?? 0, workerReadyRss: e.workerReadyRss, serverRssBefore: r0, serverRssAfter: rssBytes(e.serverPid), ...extra };
 }
 
 const variants: Record<string, (e: Env, n: number, round: number) => Promise<Round>> = {
   async library(e, n) {
     await resetTickets(e.db, n);
+    const since = new Date();
     let wfId = '';
     const round = await measure(e, 'library', n, async () => {
       const handle = await e.triggers.schedule('Ticket.process');
       wfId = handle.workflowId;
       await handle.result();
       await waitProcessed(e.db, n);
+      await waitClosed(e.client, ['Bench.Ticket.process']);
       return {};
     });
-    const runs = await eventsOfRuns(e.client, wfId);
-    return { ...round, events: runs.total + n * (await meanChildEvents(e.client, wfId)), maxEventsPerRun: runs.max };
+    const runs = await eventsOfRuns(e.client, wfId, since);
+    return { ...round, events: runs.total + n * (await meanChildEvents(e.client, wfId, since)), maxEventsPerRun: runs.max };
   },
   async raw(e, n, r) {
     await resetTickets(e.db, n);
@@ -165,6 +195,7 @@ const variants: Record<string, (e: Env, n: number, round: number) => Promise<Rou
     const round = await measure(e, 'raw', n, async () => {
       await e.client.workflow.start('baselineParent', { taskQueue: 'bench-baseline', workflowId: wfId, args: [{ afterId: 0, childQueue: 'bench-baseline', prefix: wfId }] });
       await waitProcessed(e.db, n);
+      await waitClosed(e.client, ['baselineParent', 'baselineChild']);
       return {};
     });
     const runs = await eventsOfRuns(e.client, wfId);
@@ -172,6 +203,7 @@ const variants: Record<string, (e: Env, n: number, round: number) => Promise<Rou
   },
   async chunk(e, n) {
     await resetTickets(e.db, n);
+    const since = new Date();
     let wfId = '';
     let started = 0;
     const round = await measure(e, 'chunk', n, async () => {
@@ -179,10 +211,11 @@ const variants: Record<string, (e: Env, n: number, round: number) => Promise<Rou
       wfId = handle.workflowId;
       started = ((await handle.result()) as SchedulerResult).started;
       await waitProcessed(e.db, n);
+      await waitClosed(e.client, ['Bench.Ticket.bulk']);
       return {};
     });
-    const runs = await eventsOfRuns(e.client, wfId);
-    return { ...round, events: runs.total + started * (await meanChildEvents(e.client, wfId)), maxEventsPerRun: runs.max, note: `${started} chunks of ${CHUNK_SIZE}` };
+    const runs = await eventsOfRuns(e.client, wfId, since);
+    return { ...round, events: runs.total + started * (await meanChildEvents(e.client, wfId, since)), maxEventsPerRun: runs.max, note: `${started} chunks of ${CHUNK_SIZE}` };
   },
   async graphile(e, n) {
     await resetTickets(e.db, n);
@@ -191,14 +224,19 @@ const variants: Record<string, (e: Env, n: number, round: number) => Promise<Rou
         await e.graphile.addJobs(Array.from({ length: Math.min(10_000, n - i + 1) }, (_, j) => ({ identifier: 'mark', payload: { id: i + j } })));
       }
       await waitProcessed(e.db, n);
+      await waitJobsDone(e.db);
       return {};
     });
   },
   async latency(e, n, r) {
-    return latencyRound(e, 'latency', n, r, (id) => e.triggers.runTrigger({ id }, 'Ticket.stamp'));
+    const round = await latencyRound(e, 'latency', n, r, (id) => e.triggers.runTrigger({ id }, 'Ticket.stamp'));
+    await waitClosed(e.client, ['Bench.Ticket.stamp']);
+    return round;
   },
   async 'latency-raw'(e, n, r) {
-    return latencyRound(e, 'latency-raw', n, r, (id) => e.client.workflow.start('baselineChild', { taskQueue: 'bench-baseline', workflowId: `latency-raw-${r}-${id}-${Date.now()}`, args: [id] }));
+    const round = await latencyRound(e, 'latency-raw', n, r, (id) => e.client.workflow.start('baselineChild', { taskQueue: 'bench-baseline', workflowId: `latency-raw-${r}-${id}-${Date.now()}`, args: [id] }));
+    await waitClosed(e.client, ['baselineChild']);
+    return round;
   },
   async idle(e, n) {
     const events: number[] = [];
@@ -206,7 +244,7 @@ const variants: Record<string, (e: Env, n: number, round: number) => Promise<Rou
       for (let i = 0; i < n; i++) {
         const handle = await e.triggers.schedule('Ticket.idle');
         await handle.result();
-        events.push((await eventsOfRuns(e.client, handle.workflowId)).total);
+        events.push((await e.client.workflow.getHandle(handle.workflowId, (handle as { firstExecutionRunId?: string }).firstExecutionRunId).fetchHistory()).events?.length ?? 0);
       }
       return {};
     });
@@ -242,6 +280,7 @@ async function latencyRound(e: Env, variant: string, n: number, r: number, start
 async function withWorker<T>(e: Env, role: string, fn: () => Promise<T>): Promise<T> {
   const w = await startWorkerProcess(role, e.address);
   e.workerPid = w.pid;
+  e.workerReadyRss = rssBytes(w.pid);
   try {
     return await fn();
   } finally {
@@ -266,7 +305,7 @@ function summarize(rounds: Round[]): string {
   const baselineOf: Record<string, string> = { library: 'raw', chunk: 'graphile', latency: 'latency-raw' };
   const fmt = (v: number | undefined, d = 0): string => (v === undefined || !Number.isFinite(v) ? '-' : v.toLocaleString('en', { maximumFractionDigits: d, minimumFractionDigits: d }));
   const lines = [
-    '| variant | records | records/s | ratio to baseline | server CPU ms/rec | worker CPU ms/rec | Postgres CPU ms/rec | history events/rec | max events/scheduler run | worker peak RSS MiB | server RSS growth MiB | p50 ms | p99 ms | note |',
+    '| variant | records | records/s | ratio to baseline | server CPU ms/rec | worker CPU ms/rec | Postgres CPU ms/rec | history events/rec | max events/scheduler run | worker RSS ready / peak MiB | server RSS growth MiB | p50 ms | p99 ms | note |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [variant, rs] of by) {
@@ -277,7 +316,7 @@ function summarize(rounds: Round[]): string {
     const ratio = base ? (lat.length && baseLat.length ? percentile(baseLat, 50) / percentile(lat, 50) : rate(rs) / rate(base)) : undefined;
     const events = rs.every((r) => r.events !== undefined) ? rs.reduce((a, r) => a + (r.events ?? 0), 0) / n : undefined;
     lines.push(
-      `| ${variant} | ${fmt(n)} | ${variant === 'idle' ? '-' : fmt(rate(rs))} | ${ratio !== undefined ? `${fmt(ratio, 2)}${lat.length ? ' (p50)' : ''}` : '-'} | ${fmt(rs.reduce((a, r) => a + r.serverCpuMs, 0) / n, 2)} | ${fmt(rs.reduce((a, r) => a + r.workerCpuMs, 0) / n, 2)} | ${fmt(rs.reduce((a, r) => a + r.dbCpuMs, 0) / n, 2)} | ${fmt(events, variant === 'idle' ? 0 : 1)} | ${fmt(Math.max(0, ...rs.map((r) => r.maxEventsPerRun ?? 0)) || undefined)} | ${fmt(Math.max(...rs.map((r) => r.workerPeakRss)) / MiB)} | ${fmt(rs.reduce((a, r) => a + (r.serverRssAfter - r.serverRssBefore), 0) / MiB)} | ${lat.length ? fmt(percentile(lat, 50)) : '-'} | ${lat.length ? fmt(percentile(lat, 99)) : '-'} | ${rs[0]?.note ?? ''} |`,
+      `| ${variant} | ${fmt(n)} | ${variant === 'idle' ? '-' : fmt(rate(rs))} | ${ratio !== undefined ? `${fmt(ratio, 2)}${lat.length ? ' (p50)' : ''}` : '-'} | ${fmt(rs.reduce((a, r) => a + r.serverCpuMs, 0) / n, 2)} | ${fmt(rs.reduce((a, r) => a + r.workerCpuMs, 0) / n, 2)} | ${fmt(rs.reduce((a, r) => a + r.dbCpuMs, 0) / n, 2)} | ${fmt(events, variant === 'idle' ? 0 : 1)} | ${fmt(Math.max(0, ...rs.map((r) => r.maxEventsPerRun ?? 0)) || undefined)} | ${fmt(Math.max(...rs.map((r) => r.workerReadyRss)) / MiB)} / ${fmt(Math.max(...rs.map((r) => r.workerPeakRss)) / MiB)} | ${fmt(rs.reduce((a, r) => a + (r.serverRssAfter - r.serverRssBefore), 0) / MiB)} | ${lat.length ? fmt(percentile(lat, 50)) : '-'} | ${lat.length ? fmt(percentile(lat, 99)) : '-'} | ${rs[0]?.note ?? ''} |`,
     );
   }
   return lines.join('\n');
@@ -291,7 +330,8 @@ async function withStack<T>(persistence: string, fn: (e: Env) => Promise<T>): Pr
     port: await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]),
     ui: false,
     dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bench-temporal-')),
-    persistent: persistence === 'sqlite-file',
+    persistent: persistence.startsWith('sqlite-file'),
+    sqliteSync: persistence === 'sqlite-file-full' ? 'full' : 'normal',
     ignoreCli: true,
     persistence: pgPersistence ? { postgresUrl: adminUrl, database: temporalDbs[0]!, visibilityDatabase: temporalDbs[1]! } : 'sqlite',
   });
@@ -302,17 +342,22 @@ async function withStack<T>(persistence: string, fn: (e: Env) => Promise<T>): Pr
     for (const d of temporalDbs) await admin.query(`ALTER DATABASE ${d} SET synchronous_commit = off`);
     await admin.end();
   }
-  const connection = await Connection.connect({ address: stack.address });
+  // a chunked tick's scheduler history holds its pages of keys: allow reading histories past gRPC's default 4 MiB
+  const connection = await Connection.connect({ address: stack.address, channelArgs: { 'grpc.max_receive_message_length': 128 * 1024 * 1024 } });
   const client = new Client({ connection });
   const db = new PgClient({ connectionString: dbUrl });
   await db.connect();
-  const graphile = await makeWorkerUtils({ connectionString: dbUrl });
+  const graphilePool = new Pool({ connectionString: dbUrl, max: 4 });
+  graphilePool.on('error', (err) => say(`graphile pool: ${err.message}`));
+  graphilePool.on('connect', (c) => c.on('error', (err) => say(`graphile connection: ${err.message}`)));
+  const graphile = await makeWorkerUtils({ pgPool: graphilePool });
   await graphile.migrate();
   try {
     say(`Temporal (stock server, ${persistence}) at ${stack.address}; server process ${stack.pids[0]}`);
-    return await fn({ client, triggers: createTriggerClient({ client, app }), db, graphile, serverPid: stack.pids[0]!, workerPid: 0, address: stack.address });
+    return await fn({ client, triggers: createTriggerClient({ client, app }), db, graphile, serverPid: stack.pids[0]!, workerPid: 0, workerReadyRss: 0, address: stack.address });
   } finally {
     await graphile.release();
+    await graphilePool.end();
     await db.end();
     await connection.close();
     await stack.stop();
@@ -331,10 +376,15 @@ async function prepareDatabase(): Promise<void> {
 async function main(): Promise<void> {
   const began = Date.now();
   await prepareDatabase();
+  // the library's workers load a prebuilt workflow bundle, as a deployment does (and the baseline's
+  // worker bundles its two workflows itself, as hand-written code does)
+  const bundleFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bench-bundle-')), 'workflows.js');
+  await writeWorkflowBundle(app, bundleFile);
+  process.env.BENCH_WORKFLOW_BUNDLE = bundleFile;
   say(`${new Date().toISOString().slice(0, 10)}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; load ${os.loadavg()[0]!.toFixed(2)}; ${quick ? 'quick' : 'full'} run`);
   if (argv.includes('--servers')) {
     const rows: string[] = ['| Temporal persistence | records/s (per record) | server CPU ms/rec |', '|---|---|---|'];
-    for (const p of ['sqlite', 'sqlite-file', 'postgres', 'postgres-relaxed']) {
+    for (const p of ['sqlite', 'sqlite-file-full', 'sqlite-file', 'postgres', 'postgres-relaxed']) {
       const r = await withStack(p, async (e) =>
         withWorker(e, 'library', async () => {
           await variants.library!(e, Math.max(50, SIZES.perRecord / 5), 0); // warm-up

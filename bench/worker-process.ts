@@ -16,7 +16,13 @@ import { app } from './app';
 import { createBaselineActivities } from './baseline-activities';
 
 const QUEUES: Record<string, string> = { library: 'bench-process', chunk: 'bench-bulk', latency: 'bench-stamp', idle: 'bench-idle' };
-const workerOptions = { maxConcurrentActivityTaskExecutions: 40, maxConcurrentLocalActivityExecutions: 40, maxConcurrentWorkflowTaskExecutions: 40, maxCachedWorkflows: 2000 };
+const workerOptions = {
+  maxConcurrentActivityTaskExecutions: 40,
+  maxConcurrentLocalActivityExecutions: 40,
+  maxConcurrentWorkflowTaskExecutions: 40,
+  maxCachedWorkflows: Number(process.env.BENCH_MAX_CACHED ?? 2000),
+};
+
 
 async function temporalWorker(role: string, address: string, dbUrl: string): Promise<{ run(): Promise<void>; shutdown(): void }> {
   const prisma = createPrismaClient(dbUrl, { max: 20 });
@@ -27,7 +33,9 @@ async function temporalWorker(role: string, address: string, dbUrl: string): Pro
   }
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
-  const w = await createTriggerWorker({ connection: native, client, app, prisma, workerOptions, taskQueues: [QUEUES[role]!], require: false, registerSchedules: false, warn: () => {} });
+  // as deployed: the workflow bundle built beforehand (`prisma-temporal-triggers bundle`), no webpack in the worker
+  const workflowBundle = process.env.BENCH_WORKFLOW_BUNDLE ? { codePath: process.env.BENCH_WORKFLOW_BUNDLE } : undefined;
+  const w = await createTriggerWorker({ connection: native, client, app, prisma, workerOptions, taskQueues: [QUEUES[role]!], require: false, registerSchedules: false, warn: () => {}, ...(workflowBundle ? { workflowBundle } : {}) });
   return { run: () => w.run(), shutdown: () => w.shutdown() };
 }
 
@@ -39,6 +47,8 @@ async function main(): Promise<void> {
     // graphile-worker in its documented high-throughput configuration: a local queue fetching jobs
     // in batches, batched completion, 24 concurrent jobs on one pool
     const pgPool = new Pool({ connectionString: dbUrl, max: 30 });
+    pgPool.on('error', (err) => process.stderr.write(`graphile pool: ${err.message}\n`));
+    pgPool.on('connect', (c) => c.on('error', (err) => process.stderr.write(`graphile connection: ${err.message}\n`)));
     const runner = await runGraphile({
       pgPool,
       concurrency: 24,

@@ -46,6 +46,12 @@ export interface ServerConfigOptions {
   frontendPort: number;
   /** SQLite file path (persistent), or undefined for an in-memory database. Ignored with `postgres`. */
   sqliteFile?: string;
+  /**
+   * SQLite's `synchronous` for the file (WAL journal either way): `normal` (the default; a commit
+   * survives a crash of the server, only the last commits before a power loss may be lost, the file
+   * never corrupts) or `full` (an fsync per commit).
+   */
+  sqliteSync?: 'normal' | 'full';
   /** Use PostgreSQL (plugin `postgres12`) for both stores instead of SQLite. */
   postgres?: PostgresPersistenceConfig;
   /** Path of the dynamic config file to reference. */
@@ -132,7 +138,7 @@ function renderSqlitePersistence(o: ServerConfigOptions): string {
           setup: "true"
           cache: private
           journal_mode: wal
-          synchronous: "2"
+          synchronous: "${o.sqliteSync === 'full' ? 2 : 1}"
           busy_timeout: "10000"`
     : `        databaseName: ptt-mem-${o.frontendPort}
         connectAttributes:

@@ -31,6 +31,8 @@ export interface TemporalStackOptions extends FindBinariesOptions {
   dataDir?: string;
   /** Keep history in a SQLite file under `dataDir` (survives restarts). Default false (in memory). Ignored with PostgreSQL. */
   persistent?: boolean;
+  /** SQLite `synchronous` for a persistent SQLite file: `'normal'` (default, WAL) or `'full'`. See `renderServerConfig`. */
+  sqliteSync?: 'normal' | 'full';
   /**
    * Where history lives. `'sqlite'` (the default; see `persistent`), or PostgreSQL for the stock
    * server only: the databases (default `temporal_<port>` and `temporal_visibility_<port>`) are
@@ -125,7 +127,7 @@ export async function startTemporalStack(options: TemporalStackOptions = {}): Pr
 
   const started = Date.now();
   if (options.tls && binaries.kind !== 'stock') throw new DevStackError('TEMPORAL_START_FAILED', 'tls: serving the frontend over TLS needs the stock server (set ignoreCli, or remove the temporal CLI from PATH)');
-  const processes = spawnStack(binaries, { port, uiPort, withUi, dataDir, persistent: options.persistent ?? false, postgres, tls: options.tls });
+  const processes = spawnStack(binaries, { port, uiPort, withUi, dataDir, persistent: options.persistent ?? false, sqliteSync: options.sqliteSync, postgres, tls: options.tls });
   const stop = async (): Promise<void> => {
     await Promise.all(processes.map((p) => p.stop()));
   };
@@ -161,7 +163,7 @@ async function preparePostgres(postgres: TemporalPostgresTarget, options: Tempor
 
 function spawnStack(
   binaries: TemporalBinaries,
-  o: { port: number; uiPort: number; withUi: boolean; dataDir: string; persistent: boolean; postgres?: PostgresPersistenceConfig; tls?: ServerTlsFiles },
+  o: { port: number; uiPort: number; withUi: boolean; dataDir: string; persistent: boolean; sqliteSync?: 'normal' | 'full'; postgres?: PostgresPersistenceConfig; tls?: ServerTlsFiles },
 ): ManagedProcess[] {
   const sqliteFile = o.persistent ? path.join(o.dataDir, 'temporal.sqlite') : undefined;
   const logFile = path.join(o.dataDir, 'temporal.log');
@@ -172,7 +174,7 @@ function spawnStack(
   const cfg = path.join(o.dataDir, `temporal-${o.port}.yaml`);
   fs.writeFileSync(dyn, renderDynamicConfig());
   // 0600: with PostgreSQL the file holds the password.
-  fs.writeFileSync(cfg, renderServerConfig({ frontendPort: o.port, sqliteFile, postgres: o.postgres, dynamicConfigFile: dyn, tls: o.tls }), { mode: 0o600 });
+  fs.writeFileSync(cfg, renderServerConfig({ frontendPort: o.port, sqliteFile, sqliteSync: o.sqliteSync, postgres: o.postgres, dynamicConfigFile: dyn, tls: o.tls }), { mode: 0o600 });
   const env = { TEMPORAL_VERSION_CHECK_DISABLED: '1' };
   const procs = [spawnManaged('temporal-server', binaries.server, ['--config-file', cfg, '--allow-no-auth', 'start'], { env, logFile })];
   if (o.withUi) {

@@ -9,6 +9,10 @@ test('server config: SQLite file mode for persistence, in-memory otherwise, port
   assert.equal(ds.pluginName, 'sqlite');
   assert.equal(ds.databaseName, '/d/t.sqlite');
   assert.equal(ds.connectAttributes.setup, 'true');
+  assert.equal(ds.connectAttributes.journal_mode, 'wal');
+  assert.equal(ds.connectAttributes.synchronous, '1', 'WAL with synchronous=NORMAL by default (the measured fastest safe setting)');
+  const full = parse(renderServerConfig({ frontendPort: 7233, sqliteFile: '/d/t.sqlite', sqliteSync: 'full', dynamicConfigFile: '/d/dc.yaml' }));
+  assert.equal(full.persistence.datastores['sqlite-default'].sql.connectAttributes.synchronous, '2');
   assert.equal(file.persistence.visibilityStore, 'sqlite-default');
   assert.equal(file.services.frontend.rpc.grpcPort, 7233);
   assert.equal(file.services.frontend.rpc.membershipPort, 6933);
