@@ -319,13 +319,13 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   bundle: {
-    help: '<app-module> [--out <file>]  write the workflow bundle for the app (default workflow-bundle.js): createTriggerWorker({ workflowBundle: { codePath } }) then skips webpack at boot',
+    help: '<app-module> [--out <file>] [--tracing]  write the workflow bundle for the app (default workflow-bundle.js): createTriggerWorker({ workflowBundle: { codePath } }) then skips webpack at boot; --tracing bundles the OpenTelemetry workflow interceptors, for workers with `tracing`',
     async run(args) {
       const outAt = args.indexOf('--out');
       const out = outAt >= 0 ? args[outAt + 1] : 'workflow-bundle.js';
       if (!out) throw new TriggerError('CONFIG_INVALID', 'bundle: --out needs a file name');
       const app = loadApp(args.find((a, i) => !a.startsWith('--') && i !== outAt + 1));
-      const written = await writeWorkflowBundle(app, out);
+      const written = await writeWorkflowBundle(app, out, { tracing: args.includes('--tracing') });
       say(`wrote ${written.file} (${Math.round(written.bytes / 1024)} KiB, ${written.marker})`);
     },
   },

@@ -16,6 +16,7 @@ import { ConfigError } from '../errors';
 import { VERSION } from '../version';
 import { fingerprint, stableStringify } from '../../workflows/primary-key';
 import type { WorkflowRole } from '../../workflows/registry';
+import { otelWorkflowModule } from './tracing';
 
 /** A workflow bundle: the code, or the path of a file holding it. */
 export type PrebuiltWorkflowBundle = { code: string } | { codePath: string };
@@ -46,19 +47,26 @@ export function workflowBundleFor(app: App, interceptorModules: string[] = []): 
   return bundle;
 }
 
-/** Builds the bundle for `app` and writes it to `file` (for `createTriggerWorker({ workflowBundle: { codePath } })`). */
-export async function writeWorkflowBundle(app: App, file: string): Promise<{ file: string; bytes: number; marker: string }> {
-  const { code } = await workflowBundleFor(app);
+/** Suffix of the marker of a bundle built with the OpenTelemetry workflow interceptors. */
+export const TRACED_SUFFIX = ':traced';
+
+/**
+ * Builds the bundle for `app` and writes it to `file` (for `createTriggerWorker({ workflowBundle:
+ * { codePath } })`). With `tracing: true` the OpenTelemetry workflow interceptors are bundled in
+ * (needs `@temporalio/interceptors-opentelemetry`), for workers started with `tracing`.
+ */
+export async function writeWorkflowBundle(app: App, file: string, options: { tracing?: boolean } = {}): Promise<{ file: string; bytes: number; marker: string }> {
+  const { code } = await workflowBundleFor(app, options.tracing ? [otelWorkflowModule()] : []);
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, code);
-  return { file, bytes: Buffer.byteLength(code), marker: bundleMarker(app) };
+  return { file, bytes: Buffer.byteLength(code), marker: bundleMarker(app) + (options.tracing ? TRACED_SUFFIX : '') };
 }
 
 /**
  * A prebuilt bundle, checked against the app: built by this library version, for exactly these
  * workflow types and roles. Anything else would dispatch runs with stale knowledge.
  */
-export function loadPrebuiltBundle(app: App, bundle: PrebuiltWorkflowBundle): { code: string } {
+export function loadPrebuiltBundle(app: App, bundle: PrebuiltWorkflowBundle, tracing = false): { code: string } {
   let code: string;
   const where = 'code' in bundle ? 'the workflowBundle code given' : bundle.codePath;
   if ('code' in bundle) code = bundle.code;
@@ -79,6 +87,13 @@ export function loadPrebuiltBundle(app: App, bundle: PrebuiltWorkflowBundle): { 
         : "it was built for other definitions (the app's workflow types or their roles changed since)";
     throw new ConfigError(`createTriggerWorker: the prebuilt workflowBundle (${where}) does not fit this worker: ${why}. Rebuild it from the same definitions: \`npx prisma-temporal-triggers bundle <app-module> --out <file>\`.`);
   }
+  const traced = code.includes(expected + TRACED_SUFFIX);
+  if (tracing && !traced) {
+    throw new ConfigError(`createTriggerWorker: tracing is on, and the prebuilt workflowBundle (${where}) was built without the tracing interceptors. Rebuild it with \`npx prisma-temporal-triggers bundle <app-module> --tracing --out <file>\` (or writeWorkflowBundle(app, file, { tracing: true })).`);
+  }
+  if (!tracing && traced) {
+    throw new ConfigError(`createTriggerWorker: the prebuilt workflowBundle (${where}) was built with the tracing interceptors and this worker has no tracing option: pass tracing, or rebuild the bundle without --tracing.`);
+  }
   return { code };
 }
 
@@ -92,7 +107,7 @@ async function build(types: Record<string, WorkflowRole>, marker: string, interc
       `import { setKnownWorkflowTypes } from ${JSON.stringify(path.join(workflows, 'registry'))};`,
       `export * from ${JSON.stringify(path.join(workflows, 'index'))};`,
       `export { default } from ${JSON.stringify(path.join(workflows, 'index'))};`,
-      `setKnownWorkflowTypes(${JSON.stringify(types)}, ${JSON.stringify(marker)});`,
+      `setKnownWorkflowTypes(${JSON.stringify(types)}, ${JSON.stringify(marker + (interceptorModules.length ? TRACED_SUFFIX : ''))});`,
       '',
     ].join('\n'),
   );

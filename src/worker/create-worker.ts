@@ -200,10 +200,10 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
   const { warn } = bootLog(options);
 
   const tracing = options.tracing ? tracingSetup(options.tracing) : undefined;
-  if (tracing && options.workflowBundle) throw new TriggerError('CONFIG_INVALID', 'createTriggerWorker: tracing needs the workflow bundle built at boot (its interceptors are bundled in); drop workflowBundle or tracing');
   const { info } = bootLog(options);
   let workflowBundle: { code: string };
-  if (options.workflowBundle) workflowBundle = loadPrebuiltBundle(app, options.workflowBundle);
+  // a prebuilt bundle must carry the tracing interceptors exactly when tracing is on
+  if (options.workflowBundle) workflowBundle = loadPrebuiltBundle(app, options.workflowBundle, tracing !== undefined);
   else {
     // webpack takes seconds (30-50 s on a loaded machine): say so
     const bundling = Date.now();

@@ -31,6 +31,11 @@ function loadOtel(): { mod: OtelModule; workflowModule: string } {
   }
 }
 
+/** The SDK's OpenTelemetry workflow interceptor module (for bundles built with tracing). */
+export function otelWorkflowModule(): string {
+  return loadOtel().workflowModule;
+}
+
 /** The workflow interceptor modules to bundle, and the worker options that export spans. */
 export function tracingSetup(tracing: TracingOptions): { workflowModules: string[]; workerOptions: Pick<WorkerOptions, 'interceptors' | 'sinks'> } {
   const { mod, workflowModule } = loadOtel();
