@@ -38,6 +38,7 @@ export { defaultQueue, defaultWorkflowType, defaultSchedulerWorkflowType, schedu
 // Control flow
 export { snooze, cancel, checkForControlFlow, SnoozeJob, CancelJob, TriggerNoLongerApplies, type ControlFlow } from './control-flow';
 // Worker and schedules
+export { createTriggerWorkerFromEnv, type TriggerWorkerFromEnv, type TriggerWorkerFromEnvOptions } from './worker/from-env';
 export { createTriggerWorker, bootTriggers, appTaskQueues, nameWarnings, type TriggerWorker, type TriggerWorkerOptions, type BootOptions, type BootReport } from './worker/create-worker';
 export { syncSchedules, desiredSchedules, describeOverride, type SyncReport, type OperatorOverride } from './worker/sync-schedules';
 export { ensureSearchAttributes, registerSearchAttributes } from './worker/search-attributes';

@@ -129,7 +129,7 @@ function workerFile(client: string): string {
 // 127.0.0.1:7233; TEMPORAL_NAMESPACE; TEMPORAL_API_KEY; TEMPORAL_TLS_CLIENT_CERT_PATH /
 // _KEY_PATH / _SERVER_NAME for mTLS); PTT_ENCRYPTION_KEYS encrypts payloads.
 import { PrismaPg } from '@prisma/adapter-pg';
-import { connectFromEnv, createTriggerWorker } from '${LIBRARY}';
+import { createTriggerWorkerFromEnv } from '${LIBRARY}';
 import { PrismaClient } from '${client}';
 import { app } from './app';
 
@@ -137,17 +137,8 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) throw new Error('Set DATABASE_URL to your database (the worker runs the actions through Prisma).');
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
-  const temporal = await connectFromEnv({ worker: true });
-  const worker = await createTriggerWorker({
-    connection: temporal.nativeConnection,
-    client: temporal.client,
-    namespace: temporal.namespace,
-    app,
-    prisma,
-    workerOptions: temporal.dataConverter ? { dataConverter: temporal.dataConverter } : {},
-  });
-  await worker.run(); // until SIGINT / SIGTERM
-  await temporal.close();
+  const worker = await createTriggerWorkerFromEnv({ app, prisma });
+  await worker.run(); // until SIGINT / SIGTERM; then its Temporal connections are closed
   await prisma.$disconnect();
 }
 

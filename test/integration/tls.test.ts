@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { Connection } from '@temporalio/client';
-import { connectFromEnv, createTriggerClient, createTriggerWorker, defineApp, type RecordRunResult, type TemporalConnections } from '../../src';
+import { connectFromEnv, createTriggerClient, createTriggerWorker, createTriggerWorkerFromEnv, defineApp, TriggerError, type RecordRunResult, type TemporalConnections } from '../../src';
 import { startTemporalStack, type TemporalStack } from '../../src/devstack';
 import { freePortBlock } from '../../src/devstack/ports';
 import { testContext, uniqueName, uniqueResource } from '../helpers/engine';
@@ -70,4 +70,21 @@ test('worker and client connect from the environment over TLS and run a trigger 
   const result = await worker.runUntil(async () => (await (await createTriggerClient({ client: temporal!.client, app }).runTrigger(ticket, 'Ticket.process')).result()) as RecordRunResult);
   assert.equal(result.outcome, 'success');
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: ticket.id } })).status, 'processed');
+});
+
+test('createTriggerWorkerFromEnv: one call connects from the environment over TLS, runs a trigger, and closes its connections', async () => {
+  const env = { TEMPORAL_ADDRESS: stack!.address, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'ca.pem'), TEMPORAL_TLS_SERVER_NAME: 'localhost' };
+  const worker = await createTriggerWorkerFromEnv({ env, app, prisma: ctx.prisma, registerSchedules: false, warn: () => {} });
+  assert.equal(worker.temporal.namespace, 'default');
+  const ticket = await ctx.prisma.ticket.create({ data: { subject: `${tag} from env` } });
+  const result = await worker.runUntil(async () => (await (await createTriggerClient({ client: worker.temporal.client, app }).runTrigger(ticket, 'Ticket.process')).result()) as RecordRunResult);
+  assert.equal(result.outcome, 'success');
+  await assert.rejects(worker.temporal.client.workflowService.getSystemInfo({}), 'the client connection was closed when runUntil returned');
+});
+
+test('createTriggerWorkerFromEnv names the address when it cannot connect', async () => {
+  await assert.rejects(
+    createTriggerWorkerFromEnv({ env: { TEMPORAL_ADDRESS: '127.0.0.1:1' }, app, prisma: ctx.prisma, registerSchedules: false }),
+    (e: unknown) => e instanceof TriggerError && e.code === 'TEMPORAL_UNAVAILABLE' && /127\.0\.0\.1:1/.test(e.message),
+  );
 });
