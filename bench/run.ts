@@ -76,13 +76,24 @@ interface Env {
   address: string;
 }
 
+/** Worker processes running now: stopped with the benchmark on Ctrl-C or SIGTERM. */
+const liveWorkers = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    say(`\n${signal}: stopping the worker processes and the server…`);
+    for (const w of liveWorkers) w.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 /** Starts the worker process of a variant and waits until it polls. */
 async function startWorkerProcess(role: string, address: string): Promise<{ pid: number; stop(): Promise<void> }> {
   const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'worker-process.ts')], {
     env: { ...process.env, BENCH_ROLE: role, TEMPORAL_ADDRESS: address, DATABASE_URL: dbUrl },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  liveWorkers.add(worker);
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => (liveWorkers.delete(worker), resolve())));
   await new Promise<void>((resolve, reject) => {
     worker.stdout!.on('data', (b: Buffer) => (b.toString().includes('ready') ? resolve() : undefined));
     worker.once('exit', (code) => reject(new Error(`the ${role} worker process exited (${code}) before it was ready`)));

@@ -39,7 +39,16 @@ async function temporalWorker(role: string, address: string, dbUrl: string): Pro
   return { run: () => w.run(), shutdown: () => w.shutdown() };
 }
 
+/** Exits when the benchmark that started this process is gone (killed, or stopped by a timeout). */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 1000).unref();
+}
+
 async function main(): Promise<void> {
+  exitWithParent();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const role = process.env.BENCH_ROLE ?? '';
   const dbUrl = process.env.DATABASE_URL!;
