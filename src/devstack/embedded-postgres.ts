@@ -13,6 +13,7 @@ import type * as SocketModule from '@electric-sql/pglite-socket';
 import { readEnv } from '../config/env';
 import { DevStackError } from '../errors';
 import { isPortFree } from './ports';
+import { wholeExchanges } from './whole-exchanges';
 
 export interface EmbeddedPostgres {
   /** Connection URL for `pg` / Prisma. */
@@ -50,7 +51,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   }
   if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: options.maxConnections ?? 32 });
+  // each connection's extended-protocol exchange stays whole (see whole-exchanges.ts)
+  const server = new PGLiteSocketServer({ db: wholeExchanges(db), host: '127.0.0.1', port, maxConnections: options.maxConnections ?? 32 });
   await server.start();
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,

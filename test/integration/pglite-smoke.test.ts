@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Worker } from '@temporalio/worker';
+import { Pool } from 'pg';
 import { createPrismaClient } from '../../example/prisma-client';
 import { migrate } from '../../src/db/migrate';
 import { freePort } from '../../src/devstack/ports';
@@ -29,6 +30,33 @@ test('the embedded default (PGlite over pglite-socket) migrates and serves Prism
   } finally {
     await prisma.$disconnect();
     await env.teardown();
+    await pg.stop();
+  }
+});
+
+test('the embedded default keeps each connection\'s extended-protocol exchange whole under concurrency (no 26000 from another connection\'s Parse)', async () => {
+  const pg = await startEmbeddedPostgres({ dataDir: 'memory://', port: await freePort() });
+  const pool = new Pool({ connectionString: pg.url, max: 8 });
+  try {
+    // parameterized queries (Parse, Bind, Describe, Execute, Sync) from 8 connections at once,
+    // each answering with its own value; and a transaction interleaved with them
+    const rounds = await Promise.all(
+      Array.from({ length: 8 }, (_, c) =>
+        (async () => {
+          const got: number[] = [];
+          for (let i = 0; i < 40; i++) {
+            // a statement text of its own per connection: a Parse from another connection in between would change what runs
+            const { rows } = await pool.query<{ c: number; v: number }>(`SELECT ${c}::int AS c, $1::int + $2::int AS v`, [c * 1000, i]);
+            assert.equal(rows[0]!.c, c, 'the statement this connection parsed');
+            got.push(rows[0]!.v);
+          }
+          return got;
+        })(),
+      ),
+    );
+    rounds.forEach((got, c) => assert.deepEqual(got, Array.from({ length: 40 }, (_, i) => c * 1000 + i)));
+  } finally {
+    await pool.end();
     await pg.stop();
   }
 });
