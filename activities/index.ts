@@ -4,16 +4,18 @@
  */
 import { activityInfo } from '@temporalio/activity';
 import type { App } from '../src/definitions/define';
-import { hasCommitted } from '../src/prisma/commit-markers';
+import { committedKinds, hasCommitted, lockRun, readMarkers } from '../src/prisma/commit-markers';
 import { definitionOfRun } from './definition-of-run';
 import { listTenantsOf, resolveScope } from './run-scope';
 import type { AnyPrismaClient } from '../src/prisma/model-meta';
 import { exponentialBackoffSeconds } from '../workflows/backoff';
 import { recordIdOf } from '../workflows/primary-key';
-import type { AttemptOutcome, RunActionInput, TriggerActivityFns } from '../workflows/types';
+import type { AttemptOutcome, ChunkAttemptResult, CommitResultInput, RunActionInput, TriggerActivityFns } from '../workflows/types';
 import { backoffSeconds } from './attempt-outcome';
+import type { AttemptMode } from './attempt-transaction';
+import { chunkMarkerKind, runChunkAttempt } from './chunk-attempt';
 import { findRecords } from './find-records';
-import { runTriggerAttempt } from './run-action';
+import { runRecordAttempt } from './record-attempt';
 import { setSpanAttributes } from './span-attributes';
 import { runScheduledAction } from './run-scheduled-action';
 
@@ -23,6 +25,7 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
     pttFindRecords: (input) => findRecords(app, prisma, input),
     pttRunAction: (input) => traced(input, 'action', runTriggerAttempt(app, prisma, input, 'action')),
     pttRunOnError: (input) => traced(input, 'onError', runTriggerAttempt(app, prisma, input, 'onError')),
+    pttCommitResult: (input) => commitResult(app, prisma, input),
     pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input),
     pttCommitted: async ({ kind }) => {
       const run = activityInfo().workflowExecution;
@@ -49,6 +52,37 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
 }
 
 export type TriggerActivities = ReturnType<typeof createTriggerActivities>;
+
+/** One attempt of a trigger run: per record, or per chunk (the run's input says which). */
+function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input: RunActionInput, mode: AttemptMode): Promise<AttemptOutcome> {
+  const t = definitionOfRun(app, 'record');
+  if (t.state !== 'active') return Promise.resolve({ status: 'cancel', reason: `trigger ${t.id} is ${t.state}` });
+  return input.chunkKeys ? runChunkAttempt(app, prisma, t, input, mode) : runRecordAttempt(app, prisma, t, input, mode);
+}
+
+/**
+ * What an attempt of the calling run that never returned committed, read from its marker: for a
+ * record run, success (its action or onError committed); for a chunk run, the stored per-record
+ * result. Null: the attempt committed nothing. Taken under the run's lock, so an attempt still
+ * running elsewhere has ended (committed or not) before the answer.
+ */
+async function commitResult(app: App, prisma: AnyPrismaClient, input: CommitResultInput): Promise<AttemptOutcome | null> {
+  const run = activityInfo().workflowExecution;
+  if (!run || !app.commitMarkers) return null;
+  if (!input.chunk) {
+    const { kinds } = await committedKinds(prisma, app, run.workflowId, run.runId);
+    if (kinds.has(input.mode)) return { status: 'success' };
+    if (input.mode === 'onError' && kinds.has('action')) return { status: 'success', chunk: { succeeded: [], earlier: [input.recordId], noLongerApplies: [], inFlight: [], failed: [] } };
+    return null;
+  }
+  const kind = chunkMarkerKind(input.mode, input.attempt, input.round);
+  const marker = await prisma.$transaction(async (tx: AnyPrismaClient) => {
+    await lockRun(tx, run.workflowId, run.runId);
+    return (await readMarkers(tx, app, run.workflowId, run.runId)).find((m) => m.kind === kind);
+  });
+  if (!marker) return null;
+  return { status: 'success', ...(marker.result ? { chunk: marker.result as ChunkAttemptResult } : {}) };
+}
 
 /** The attempt's span (when tracing is on) says which trigger, record and outcome it was. */
 async function traced(input: RunActionInput, mode: 'action' | 'onError', attempt: Promise<AttemptOutcome>): Promise<AttemptOutcome> {

@@ -1,4 +1,5 @@
 /** Inputs and results of this library's workflows and activities (plain JSON). */
+import type { EngineState } from './attempt-engine';
 import type { EncodedKey } from './primary-key';
 
 /** A tenant as runs carry it: its key (ids, search attributes) and, when not that same string, the value. */
@@ -65,8 +66,8 @@ export interface RecordRunInput extends RunScope {
   metadata?: unknown;
   /** The trigger's `extraArgs` (and runTrigger's `args`): part of the run's identity, shown to the action. */
   extraArgs?: Record<string, unknown>;
-  /** Carried over continue-as-new (a run that snoozed many times). */
-  resume?: { attempt: number; snoozes: number };
+  /** Carried over continue-as-new (a run that snoozed many times): the engine's state. */
+  resume?: EngineState;
   /** Snoozes before the run continues as new (default 500; lower only to test it). */
   snoozesPerRun?: number;
   /** The record's run data could not be built (see FoundRecord.poison): the run fails at once with this. */
@@ -83,8 +84,12 @@ export interface ChunkInput {
 
 /** What one attempt of a chunk did, record by record. */
 export interface ChunkAttemptResult {
-  /** Committed. */
+  /** Committed by this attempt (onError: handled by it). */
   succeeded: string[];
+  /** Committed by an earlier attempt of the run whose result was lost: successes, not done again. */
+  earlier?: string[];
+  /** Handled by an earlier onError of the run whose result was lost. */
+  handled?: string[];
   /** Gone or no longer matching `where`: untouched. */
   noLongerApplies: string[];
   /** Locked by another run in flight (SKIP LOCKED): left to it. */
@@ -95,12 +100,16 @@ export interface ChunkAttemptResult {
   backoffSeconds?: number;
 }
 
+/**
+ * How a chunk's records ended: each record is counted once. `success` includes records whose
+ * failure `onError` handled (unless `onErrorFailsJob`: then `discard`).
+ */
 export interface ChunkCounts {
   success: number;
   failure: number;
   discard: number;
   cancelled: number;
-  /** In flight in another run when this chunk claimed them. */
+  /** Still pending: locked by another run in flight when this chunk claimed them, left to it (and to later ticks). */
   inFlight: number;
 }
 
@@ -229,6 +238,8 @@ export interface RunActionInput extends RunScope {
   /** This attempt's time limit (ms), when the trigger's `timeout` is a function. */
   timeoutMs?: number | null;
   attempt: number;
+  /** The final attempt run again (after onError snoozed or met an outage): 2, 3, ... (absent: 1). */
+  round?: number;
   maxAttempts: number;
   workflowId: string;
   error?: SerializedErrorData;
@@ -250,7 +261,7 @@ export interface ScheduledActionInput {
   /** Wait after an attempt that did not return, as in RecordPlan. */
   backoff?: number | 'exponential' | 'function';
   /** Carried over continue-as-new (a run that snoozed many times). */
-  resume?: { attempt: number; snoozes: number; scheduledAt: number };
+  resume?: EngineState & { scheduledAt: number };
   /** Snoozes before the run continues as new (default 500; lower only to test it). */
   snoozesPerRun?: number;
   /** The run's tenant; absent: every tenant `listTenants` gives (one run each when two or more). */
@@ -295,8 +306,10 @@ export interface TriggerActivityFns {
   pttRunScheduledAction(input: RunScheduledActionInput): Promise<AttemptOutcome>;
   /** The trigger's `backoff` function, for an attempt that did not return (run as a local activity). */
   pttBackoff(input: BackoffInput): Promise<number>;
-  /** Whether the calling run's action (or onError) committed: asked after a last attempt that never returned. */
+  /** Whether the calling run's action (or onError) committed: asked after a last attempt that never returned (runs started before the engine). */
   pttCommitted(input: { kind: 'action' | 'onError' | `${'action' | 'onError'}:${number}` }): Promise<boolean>;
+  /** What an attempt of the calling run that never returned committed, from its marker (null: nothing). */
+  pttCommitResult(input: CommitResultInput): Promise<AttemptOutcome | null>;
   /** The calling run's `timeout` function, asked before each attempt (a local activity). */
   pttTimeout(input: TimeoutInput): Promise<number | null>;
   /** The tenants of the calling scheduled action (a run started without one fans out over them). */
@@ -310,6 +323,23 @@ export interface TriggerActivityFns {
  * is taken for dead; a crashed worker is noticed within this time.
  */
 export const ACTIVITY_HEARTBEAT_TIMEOUT = '1 minute';
+
+/** Which attempt `pttCommitResult` asks about. */
+export interface CommitResultInput {
+  mode: 'action' | 'onError';
+  attempt: number;
+  round?: number;
+  /** A chunk run's attempt (its marker stores a per-record result). */
+  chunk: boolean;
+  /** A record run's record (the result names it). */
+  recordId: string;
+}
+
+/**
+ * `ApplicationFailure.type` of an attempt its worker abandoned (shutdown past the grace time, or
+ * the server gave the attempt up): it did not commit, and runs again as the same attempt.
+ */
+export const ATTEMPT_ABANDONED_TYPE = 'TriggerAttemptAbandoned';
 
 /** `ApplicationFailure.type` of a scheduler query that failed on its own (not the infrastructure). */
 export const QUERY_ERROR_TYPE = 'TriggerQueryError';

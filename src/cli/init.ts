@@ -158,6 +158,7 @@ model PttRunCommit {
   runId       String   @map("run_id")
   kind        String
   attempt     Int
+  result      String?
   committedAt DateTime @default(now()) @map("committed_at")
 
   @@id([workflowId, runId, kind])

@@ -9,6 +9,7 @@ import { redactText } from '../redact';
 import { probeCommitMarkers } from './commit-markers';
 import { isInfrastructureError, sqlState, unreachableAddress } from './db-errors';
 import { orderFor } from './keyset';
+import { qualifiedTable, quoteIdent } from './sql';
 
 export interface RuntimeField {
   name: string;
@@ -61,17 +62,18 @@ export function nullableFields(prisma: AnyPrismaClient, resource: Resource): Pro
   return found;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
+/** The resource's table, qualified: `"schema"."table"` (from the resource, else Prisma's runtime model). */
+export function resourceTable(resource: Resource, model: RuntimeModel | undefined): string {
+  return qualifiedTable(resource.table ?? model?.dbName ?? resource.model, resource.schema ?? model?.schema ?? undefined);
 }
 
-/** `SELECT 1 FROM "table" WHERE "pk" = $1 ... FOR UPDATE` for a resource. */
+/**
+ * `SELECT pg_backend_pid() AS pid FROM "table" WHERE "pk" = $1 ... FOR UPDATE` for a resource:
+ * locks the record and says which server process holds the transaction (none: no such record).
+ */
 export function lockSql(resource: Resource, model: RuntimeModel | undefined): string {
-  const table = resource.table ?? model?.dbName ?? resource.model;
-  const schema = resource.schema ?? model?.schema ?? undefined;
-  const from = schema ? `${quoteIdent(schema)}.${quoteIdent(table)}` : quoteIdent(table);
   const cond = resource.primaryKey.map((f, i) => `${quoteIdent(resource.columns[f] ?? f)} = $${i + 1}`).join(' AND ');
-  return `SELECT 1 FROM ${from} WHERE ${cond} FOR UPDATE`;
+  return `SELECT pg_backend_pid() AS pid FROM ${resourceTable(resource, model)} WHERE ${cond} FOR UPDATE`;
 }
 
 function checkWhereKeys(path: string, where: unknown, fields: Map<string, RuntimeField>): void {
@@ -144,11 +146,20 @@ export async function verifyAgainstPrisma(prisma: AnyPrismaClient, resources: re
     }
   }
   if (app) {
+    const chunked = app.triggers.some((t) => t.chunks !== undefined);
     try {
-      await probeCommitMarkers(prisma, app);
+      await probeCommitMarkers(prisma, app, chunked);
     } catch (err) {
       if (isInfrastructureError(err)) throw databaseUnavailable(err, 'boot');
       const where = app.commitMarkers ? app.commitMarkers.table : '';
+      if (sqlState(err) === '42703') {
+        const chunkTriggers = app.triggers.filter((t) => t.chunks !== undefined).map((t) => t.id);
+        throw new TriggerError(
+          'SCHEMA_MISSING',
+          `The commit-marker table "${where}" has no "result" column, where chunk attempts store which records they committed (${chunkTriggers.join(', ')} use chunks). ` +
+            `Add \`result String?\` to the PttRunCommit model (README "Commit markers") and migrate, or run: ALTER TABLE "${where}" ADD COLUMN "result" TEXT;`,
+        );
+      }
       throw new TriggerError(
         'SCHEMA_MISSING',
         `The commit-marker table "${where}" does not exist in the database (${redactText(err instanceof Error ? (err.message.split('\n').pop() ?? '') : String(err))}). ` +

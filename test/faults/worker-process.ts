@@ -9,11 +9,22 @@ import { Client, Connection } from '@temporalio/client';
 import { activityInfo } from '@temporalio/activity';
 import { NativeConnection, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type Next } from '@temporalio/worker';
 import { createPrismaClient } from '../../example/prisma-client';
-import { testHooks } from '../../activities/test-hooks';
 import { createTriggerWorker } from '../../src';
 import { makeFaultApp, type FaultAppOptions } from './app';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+/** After an attempt's transaction committed, before its result reaches Temporal: print `COMMITTED <workflow id>` and hang there. */
+class PauseAfterCommit implements ActivityInboundCallsInterceptor {
+  async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const out = (await next(input)) as { status?: string };
+    if (activityInfo().activityType === 'pttRunAction' && out?.status === 'success') {
+      say(`COMMITTED ${activityInfo().workflowExecution?.workflowId ?? ""}`);
+      await new Promise(() => {});
+    }
+    return out;
+  }
+}
 
 class AnnounceQueries implements ActivityInboundCallsInterceptor {
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
@@ -31,12 +42,6 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(process.env.DATABASE_URL!, { max: Number(process.env.PTT_FAULT_POOL ?? 10) });
   const address = process.env.TEMPORAL_ADDRESS!;
   const hook = process.env.PTT_FAULT_HOOK;
-  if (hook === 'pause-after-commit') {
-    testHooks.afterCommit = async (workflowId) => {
-      say(`COMMITTED ${workflowId}`);
-      await new Promise(() => {});
-    };
-  }
   const worker = await createTriggerWorker({
     connection: await NativeConnection.connect({ address }),
     client: new Client({ connection: await Connection.connect({ address }) }),
@@ -47,6 +52,7 @@ async function main(): Promise<void> {
     ...(process.env.PTT_FAULT_BUNDLE ? { workflowBundle: { codePath: process.env.PTT_FAULT_BUNDLE } } : {}),
     workerOptions: {
       ...(hook === 'announce-query' ? { interceptors: { activity: [() => ({ inbound: new AnnounceQueries() })] } } : {}),
+      ...(hook === 'pause-after-commit' ? { interceptors: { activity: [() => ({ inbound: new PauseAfterCommit() })] } } : {}),
       ...(process.env.PTT_FAULT_CONCURRENCY ? { maxConcurrentActivityTaskExecutions: Number(process.env.PTT_FAULT_CONCURRENCY) } : {}),
     },
   });

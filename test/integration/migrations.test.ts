@@ -44,7 +44,7 @@ test('applying the project migrations twice changes nothing, and rows match what
   const dir = path.resolve(__dirname, '../../prisma/migrations');
   const first = await migrate(url, dir);
   const all = fs.readdirSync(dir).filter((d) => fs.statSync(path.join(dir, d)).isDirectory()).sort();
-  assert.deepEqual(all, ['20261128000000_init', '20261202000000_ptt_run_commit']);
+  assert.deepEqual(all, ['20261128000000_init', '20261202000000_ptt_run_commit', '20261206000000_ptt_run_commit_result']);
   assert.deepEqual(first.applied, all);
   const rowsBefore = await query<Record<string, unknown>>(url, 'SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
   const second = await migrate(url, dir);

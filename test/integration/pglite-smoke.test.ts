@@ -16,7 +16,7 @@ test('the embedded default (PGlite over pglite-socket) migrates and serves Prism
   const prisma = createPrismaClient(pg.url, { max: 4 });
   try {
     const result = await migrate(pg.url, path.resolve(__dirname, '../../prisma/migrations'));
-    assert.deepEqual(result.applied, ['20261128000000_init', '20261202000000_ptt_run_commit']);
+    assert.deepEqual(result.applied, ['20261128000000_init', '20261202000000_ptt_run_commit', '20261206000000_ptt_run_commit_result']);
     const taskQueue = uniqueName('pglite');
     const worker = await Worker.create({
       connection: env.nativeConnection,
