@@ -34,6 +34,8 @@ export interface AttemptEnv {
   t: Trigger;
   input: RunActionInput;
   mode: AttemptMode;
+  /** Aborted by the worker when its shutdown grace time is over (local attempts get no cancellation of their own). */
+  abandon?: AbortSignal;
 }
 
 export interface AttemptBody {
@@ -80,20 +82,21 @@ function actionContext(env: AttemptEnv, scope: ResolvedScope, tx: unknown): Acti
 }
 
 /**
- * Watches the activity's cancellation (worker shutdown, or the server gave the attempt up): then
- * the attempt is abandoned, its transaction's server process ended, and `race` rejects at once,
- * even when the action ignores cancellation.
+ * Watches the activity's cancellation (worker shutdown, or the server gave the attempt up) and the
+ * worker's own `abandon` signal: then the attempt is abandoned, its transaction's server process
+ * ended, and `race` rejects at once, even when the action ignores cancellation.
  */
-function abandonment(prisma: AnyPrismaClient) {
-  let signal: AbortSignal | undefined;
+export function abandonment(prisma: AnyPrismaClient | undefined, abandon?: AbortSignal) {
+  let cancelled: AbortSignal | undefined;
   try {
-    signal = Context.current().cancellationSignal;
+    cancelled = Context.current().cancellationSignal;
   } catch {
-    signal = undefined; // called outside an activity (unit tests)
+    cancelled = undefined; // called outside an activity (unit tests)
   }
+  const signal = cancelled && abandon ? AbortSignal.any([cancelled, abandon]) : (cancelled ?? abandon);
   const state = { abandoned: false, pid: undefined as number | undefined };
   const end = (): void => {
-    if (state.pid !== undefined) prisma.$queryRawUnsafe('SELECT pg_terminate_backend($1)', state.pid).catch(() => {});
+    if (state.pid !== undefined) prisma?.$queryRawUnsafe('SELECT pg_terminate_backend($1)', state.pid).catch(() => {});
   };
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
@@ -126,7 +129,7 @@ export async function runAttemptTransaction(env: AttemptEnv, body: AttemptBody):
   const { app, prisma, t, input, mode } = env;
   const timeout = body.timeoutMs ?? attemptTimeoutMs(t, input) ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
   const runId = activityInfo().workflowExecution?.runId ?? '';
-  const watch = abandonment(prisma);
+  const watch = abandonment(prisma, env.abandon);
   try {
     const scope = await resolveScope(app, t, input);
     const run = currentRunOf(app, t, { trigger: t.id, workflowId: input.workflowId, attempt: input.attempt }, scope);

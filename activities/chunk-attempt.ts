@@ -80,7 +80,7 @@ function committedBefore(markers: StoredMarker[]): { action: Set<string>; onErro
   return out;
 }
 
-export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trigger, input: RunActionInput, mode: AttemptMode): Promise<AttemptOutcome> {
+export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trigger, input: RunActionInput, mode: AttemptMode, abandon?: AbortSignal): Promise<AttemptOutcome> {
   const handler = mode === 'action' ? (t.chunkAction ?? t.action) : t.onError;
   if (!handler) return { status: 'error', error: { name: 'DefinitionError', message: `${t.id} has no onError handler` }, backoffSeconds: 0 };
   const pk = t.resource.primaryKey;
@@ -89,7 +89,7 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
   let before = { action: new Set<string>(), onError: new Set<string>() };
   const timeoutMs = t.chunks?.timeout ?? attemptTimeoutMs(t, input) ?? undefined;
   return runAttemptTransaction(
-    { app, prisma, t, input, mode },
+    { app, prisma, t, input, mode, ...(abandon ? { abandon } : {}) },
     {
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       async begin(tx, run) {

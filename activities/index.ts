@@ -19,14 +19,18 @@ import { runRecordAttempt } from './record-attempt';
 import { setSpanAttributes } from './span-attributes';
 import { runScheduledAction } from './run-scheduled-action';
 
-export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClient }): TriggerActivityFns {
-  const { app, prisma } = deps;
+/**
+ * `abandon`: aborted by the worker once its shutdown grace time is over; attempts still running
+ * then are abandoned (their transactions ended, never committed) and run again elsewhere.
+ */
+export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClient; abandon?: AbortSignal }): TriggerActivityFns {
+  const { app, prisma, abandon } = deps;
   return {
     pttFindRecords: (input) => findRecords(app, prisma, input),
-    pttRunAction: (input) => traced(input, 'action', runTriggerAttempt(app, prisma, input, 'action')),
-    pttRunOnError: (input) => traced(input, 'onError', runTriggerAttempt(app, prisma, input, 'onError')),
+    pttRunAction: (input) => traced(input, 'action', runTriggerAttempt(app, prisma, input, 'action', abandon)),
+    pttRunOnError: (input) => traced(input, 'onError', runTriggerAttempt(app, prisma, input, 'onError', abandon)),
     pttCommitResult: (input) => commitResult(app, prisma, input),
-    pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input),
+    pttRunScheduledAction: (input) => runScheduledAction(app, prisma, input, abandon),
     pttCommitted: async ({ kind }) => {
       const run = activityInfo().workflowExecution;
       return run ? hasCommitted(prisma, app, run.workflowId, run.runId, kind) : false;
@@ -54,10 +58,10 @@ export function createTriggerActivities(deps: { app: App; prisma: AnyPrismaClien
 export type TriggerActivities = ReturnType<typeof createTriggerActivities>;
 
 /** One attempt of a trigger run: per record, or per chunk (the run's input says which). */
-function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input: RunActionInput, mode: AttemptMode): Promise<AttemptOutcome> {
+function runTriggerAttempt(app: App, prisma: AnyPrismaClient, input: RunActionInput, mode: AttemptMode, abandon?: AbortSignal): Promise<AttemptOutcome> {
   const t = definitionOfRun(app, 'record');
   if (t.state !== 'active') return Promise.resolve({ status: 'cancel', reason: `trigger ${t.id} is ${t.state}` });
-  return input.chunkKeys ? runChunkAttempt(app, prisma, t, input, mode) : runRecordAttempt(app, prisma, t, input, mode);
+  return input.chunkKeys ? runChunkAttempt(app, prisma, t, input, mode, abandon) : runRecordAttempt(app, prisma, t, input, mode, abandon);
 }
 
 /**

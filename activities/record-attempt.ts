@@ -52,14 +52,14 @@ async function runDeclarative(t: Trigger, tx: any, action: DeclarativeAction<any
   }
 }
 
-export async function runRecordAttempt(app: App, prisma: AnyPrismaClient, t: Trigger, input: RunActionInput, mode: AttemptMode): Promise<AttemptOutcome> {
+export async function runRecordAttempt(app: App, prisma: AnyPrismaClient, t: Trigger, input: RunActionInput, mode: AttemptMode, abandon?: AbortSignal): Promise<AttemptOutcome> {
   const handler = mode === 'action' ? t.action : t.onError;
   if (!handler) return { status: 'error', error: { name: 'DefinitionError', message: `${t.id} has no ${mode === 'action' ? 'action' : 'onError handler'}` }, backoffSeconds: 0 };
   const key = decodeKey(input.key);
   const pk = t.resource.primaryKey;
   const model = runtimeModels(prisma)?.[t.resource.model];
   return runAttemptTransaction(
-    { app, prisma, t, input, mode },
+    { app, prisma, t, input, mode, ...(abandon ? { abandon } : {}) },
     {
       async begin(tx, run) {
         const locked = t.lockForUpdate ? ((await tx.$queryRawUnsafe(lockSql(t.resource, model), ...pk.map((f) => key[f]))) as { pid: number }[]) : undefined;

@@ -78,6 +78,8 @@ export interface UnitOfWork {
   snoozesPerRun: number;
   /** Continues the run as new with this state; absent: the run never does (legacy chunk runs). */
   continueAsNew?(state: EngineState): Promise<never>;
+  /** Attempts run as local activities (an abandoned one fails the workflow task, to be retried elsewhere). */
+  localAttempts?: boolean;
   /** The legacy chunk run: an `onError` that snoozed or met an outage failed the run. */
   legacyChunkOnError?: boolean;
   logErrors: boolean;
@@ -101,10 +103,32 @@ export interface EngineResult {
  * does not show, and runs again as the same attempt.
  */
 export function lostWithItsWorker(err: unknown): boolean {
-  if (!(err instanceof ActivityFailure)) return false;
-  const cause = err.cause;
+  const cause = failureOf(err);
   if (cause instanceof TimeoutFailure) return cause.timeoutType === TimeoutType.HEARTBEAT;
-  return cause instanceof CancelledFailure || (cause instanceof ApplicationFailure && cause.type === ATTEMPT_ABANDONED_TYPE);
+  return (err instanceof ActivityFailure && cause instanceof CancelledFailure) || abandoned(err);
+}
+
+/** What an attempt failed with: a normal activity's failure is wrapped in an ActivityFailure, a local one's is not. */
+function failureOf(err: unknown): unknown {
+  return err instanceof ActivityFailure ? err.cause : err;
+}
+
+/** An attempt its worker abandoned (see ATTEMPT_ABANDONED_TYPE). */
+function abandoned(err: unknown): boolean {
+  const cause = failureOf(err);
+  return cause instanceof ApplicationFailure && cause.type === ATTEMPT_ABANDONED_TYPE;
+}
+
+/**
+ * Thrown (a plain error: it fails the workflow task, not the run) when a local attempt was
+ * abandoned by its stopping worker: the task is retried on another worker, where the attempt
+ * runs again as if the stopped worker had crashed.
+ */
+export class LocalAttemptAbandoned extends Error {
+  constructor(label: string) {
+    super(`${label}: its worker stopped and abandoned the attempt; the workflow task is retried on another worker`);
+    this.name = 'LocalAttemptAbandoned';
+  }
 }
 
 /** A thrown attempt as the error an attempt reports. */
@@ -173,6 +197,7 @@ export async function runAttempts(u: UnitOfWork): Promise<EngineResult> {
     try {
       return await step.run(mode, round, pending, errors);
     } catch (err) {
+      if (u.localAttempts && abandoned(err)) throw new LocalAttemptAbandoned(u.label);
       if (step.recover) {
         const stored = await step.recover(mode, round);
         if (stored) return stored;

@@ -68,6 +68,7 @@ export function triggerUnit(input: RecordRunInput, setState: (s: string) => void
     };
   };
   return {
+    localAttempts: opts.local,
     maxAttempts: plan.maxAttempts,
     begin,
     hasOnError: plan.hasOnError,

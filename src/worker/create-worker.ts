@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import type { Logger } from '@temporalio/common';
+import { msToNumber, type Logger } from '@temporalio/common';
 import { createTriggerActivities } from '../../activities';
 import { nextRun, type App } from '../definitions/define';
 import { TriggerError } from '../errors';
@@ -149,6 +149,31 @@ export async function bootTriggers(options: BootOptions): Promise<BootReport> {
   return { schedules, warnings, nextRuns };
 }
 
+/** Default `shutdownGraceTime`: how long a stopping worker lets running attempts finish. */
+const DEFAULT_SHUTDOWN_GRACE = '30 seconds';
+/** `shutdownForceTime` is the grace time plus this: enough for abandoned attempts to report. */
+const SHUTDOWN_FORCE_AFTER_GRACE_MS = 15_000;
+
+/**
+ * Once any worker starts stopping (shutdown(), or the Runtime's SIGINT/SIGTERM handling), aborts
+ * `abandon` when the grace time is over: attempts still running are abandoned (their transactions
+ * ended) and run again on another worker. Returns the stop function.
+ */
+function abandonAfterGrace(workers: Worker[], graceMs: number, abandon: AbortController): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const watch = setInterval(() => {
+    if (timer || !workers.some((w) => w.getState() !== 'RUNNING' && w.getState() !== 'INITIALIZED')) return;
+    clearInterval(watch);
+    timer = setTimeout(() => abandon.abort(new Error(`the worker is shutting down and its grace time (${graceMs} ms) is over`)), graceMs);
+    timer.unref();
+  }, 100);
+  watch.unref();
+  return () => {
+    clearInterval(watch);
+    clearTimeout(timer);
+  };
+}
+
 /** Prunes old commit markers now and every hour while the workers run; returns the stop function. */
 function pruneWhileRunning(app: App, prisma: AnyPrismaClient, warn: (m: string) => void): () => void {
   if (!app.commitMarkers) return () => {};
@@ -211,12 +236,19 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
     workflowBundle = await workflowBundleFor(app, tracing?.workflowModules);
     info(`${app.name}: workflow code bundled in ${((Date.now() - bundling) / 1000).toFixed(1)} s`, { app: app.name });
   }
-  const activities = createTriggerActivities({ app, prisma });
+  // Local attempts get no cancellation from the SDK when the worker stops: past the grace time the
+  // worker abandons what still runs (see abandonAfterGrace).
+  const graceMs = msToNumber(options.workerOptions?.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE);
+  const abandon = new AbortController();
+  const activities = createTriggerActivities({ app, prisma, abandon: abandon.signal });
   const workers = await Promise.all(
     taskQueues.map((taskQueue) =>
       Worker.create({
-        // A deploy's graceful shutdown lets running actions finish instead of failing their attempt.
-        shutdownGraceTime: '30 seconds',
+        // A deploy's graceful shutdown lets running actions finish instead of failing their attempt;
+        // past the grace time they are abandoned (and run again elsewhere), and past the force time
+        // the worker gives up on whatever else still holds it (run() then rejects: exit the process).
+        shutdownGraceTime: DEFAULT_SHUTDOWN_GRACE,
+        shutdownForceTime: graceMs + SHUTDOWN_FORCE_AFTER_GRACE_MS,
         // Heartbeats reach the server at least every 10 s (the SDK's default throttle is up to 60 s),
         // well inside the 1-minute heartbeat timeout even on a loaded machine.
         maxHeartbeatThrottleInterval: '10 seconds',
@@ -238,21 +270,25 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
     nextRuns,
     async run() {
       const stopPruning = pruneWhileRunning(app, prisma, warn);
+      const stopWatching = abandonAfterGrace(workers, graceMs, abandon);
       try {
         await Promise.all(workers.map((w) => w.run()));
       } finally {
+        stopWatching();
         stopPruning();
       }
     },
     async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
       const work = typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise;
       const stopPruning = pruneWhileRunning(app, prisma, warn);
+      const stopWatching = abandonAfterGrace(workers, graceMs, abandon);
       const running = Promise.all(workers.map((w) => w.run()));
       try {
         return await work;
       } finally {
         for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
         await running;
+        stopWatching();
         stopPruning();
       }
     },
