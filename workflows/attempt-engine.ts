@@ -78,6 +78,8 @@ export interface UnitOfWork {
   snoozesPerRun: number;
   /** Continues the run as new with this state; absent: the run never does (legacy chunk runs). */
   continueAsNew?(state: EngineState): Promise<never>;
+  /** A snooze of 0 s runs again at once, without a timer (runs started before the engine slept 1 ms). */
+  immediateZeroSnooze?: boolean;
   /** Attempts run as local activities (an abandoned one fails the workflow task, to be retried elsewhere). */
   localAttempts?: boolean;
   /** The legacy chunk run: an `onError` that snoozed or met an outage failed the run. */
@@ -181,7 +183,8 @@ export async function runAttempts(u: UnitOfWork): Promise<EngineResult> {
     snoozes++;
     snoozesThisRun++;
     if (u.debug) log.debug('snoozed', { run: u.label, seconds });
-    await wait(Math.max(1, Math.round(seconds * 1000)), 'snoozed');
+    // snooze(0): run again now, no timer (runs before the engine slept 1 ms)
+    if (seconds > 0 || !u.immediateZeroSnooze) await wait(Math.max(1, Math.round(seconds * 1000)), 'snoozed');
     if (u.continueAsNew && snoozesThisRun >= u.snoozesPerRun) {
       await u.continueAsNew({ attempt: attemptNo, ...(round > 1 ? { round } : {}), snoozes, settled: Object.fromEntries(settled), errors: Object.fromEntries(errors), handled: [...handled], ...(reason !== undefined ? { reason } : {}) });
     }

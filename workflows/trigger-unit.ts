@@ -69,6 +69,7 @@ export function triggerUnit(input: RecordRunInput, setState: (s: string) => void
   };
   return {
     localAttempts: opts.local,
+    immediateZeroSnooze: opts.engine,
     maxAttempts: plan.maxAttempts,
     begin,
     hasOnError: plan.hasOnError,

@@ -204,6 +204,9 @@ export const DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
   'history.eventsCacheMaxSizeBytes': 256 * 1024 * 1024,
   'matching.numTaskqueueReadPartitions': 1,
   'matching.numTaskqueueWritePartitions': 1,
+  // A timer fires no earlier than this after it is written (default 1 s): short snoozes and
+  // backoffs, as tests and local development use, then take their own time, not a second each.
+  'history.timerProcessorMaxTimeShift': '10ms',
 };
 
 export function renderDynamicConfig(values: Record<string, string | number | boolean> = DYNAMIC_CONFIG): string {
