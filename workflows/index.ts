@@ -15,6 +15,7 @@ import { scheduledActionWorkflow } from './scheduled-action-workflow';
 import { schedulerWorkflow } from './scheduler-workflow';
 import type { ChunkInput, RecordRunInput, ScheduledActionInput, SchedulerInput } from './types';
 
+/* istanbul ignore next -- fails a workflow task, never in a history: test/integration/dangling.test.ts */
 export class DanglingWorkflowTypeError extends Error {
   constructor(workflowType: string) {
     super(
@@ -26,6 +27,7 @@ export class DanglingWorkflowTypeError extends Error {
   }
 }
 
+/* istanbul ignore next -- fails a workflow task, never in a history: test/integration/dangling.test.ts */
 export class WorkflowRoleMismatchError extends Error {
   constructor(workflowType: string, declared: WorkflowRole, startedAs: string) {
     super(
@@ -43,6 +45,7 @@ export default async function triggerWorkflow(input: unknown): Promise<unknown> 
   const role = roleOf(type);
   // Runs record their role when started (memo); runs without it (started by hand) are taken as declared.
   const startedAs = info.memo?.[ROLE_MEMO];
+  /* istanbul ignore if -- fails a workflow task, never in a history: test/integration/dangling.test.ts */
   if (role !== undefined && typeof startedAs === 'string' && startedAs !== role) throw new WorkflowRoleMismatchError(type, role, startedAs);
   switch (role) {
     case 'record':
@@ -52,6 +55,7 @@ export default async function triggerWorkflow(input: unknown): Promise<unknown> 
       return schedulerWorkflow(input as SchedulerInput);
     case 'scheduled-action':
       return scheduledActionWorkflow(input as ScheduledActionInput);
+    /* istanbul ignore next -- fails a workflow task, never in a history (a history that resumed replays its later tasks): test/integration/dangling.test.ts */
     default:
       // Not an ApplicationFailure: this fails the workflow *task*, which the server retries, so the
       // run is kept (not failed) until the definition comes back.

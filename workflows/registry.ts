@@ -17,17 +17,13 @@ export function roleMemo(role: WorkflowRole): Record<string, unknown> {
 }
 
 let known: Record<string, WorkflowRole> = {};
-let marker = '';
 
-/** Called by the bundle's entry: the app's types and the bundle's marker (see src/worker/bundle.ts). */
-export function setKnownWorkflowTypes(types: Record<string, WorkflowRole>, bundleMarker = ''): void {
+/**
+ * Called by the bundle's entry with the app's types. The bundle's marker is passed too only so
+ * that its text stands in the bundle's code, where loadPrebuiltBundle looks for it (src/worker/bundle.ts).
+ */
+export function setKnownWorkflowTypes(types: Record<string, WorkflowRole>, _bundleMarker = ''): void {
   known = { ...types };
-  marker = bundleMarker;
-}
-
-/** The marker of the bundle this code runs in. */
-export function bundleMarkerOf(): string {
-  return marker;
 }
 
 export function roleOf(workflowType: string): WorkflowRole | undefined {

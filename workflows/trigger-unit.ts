@@ -13,7 +13,11 @@ import type { RecordRunInput, RunActionInput } from './types';
 /** The run's state for the `triggerRunState` query and the `TriggerOutcome` search attribute. */
 export function runState(): (state: string) => void {
   let state = 'running';
-  setHandler(runStateQuery, () => state);
+  setHandler(
+    runStateQuery,
+    /* istanbul ignore next -- runs when a run is queried (drain, the CLI), not in a replay: test/integration/chunks.test.ts (drain) */
+    () => state,
+  );
   return (next) => {
     state = next;
     upsertSearchAttributes([{ key: TriggerOutcome, value: next }]);

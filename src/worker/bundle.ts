@@ -97,7 +97,19 @@ export function loadPrebuiltBundle(app: App, bundle: PrebuiltWorkflowBundle, tra
   return { code };
 }
 
-async function build(types: Record<string, WorkflowRole>, marker: string, interceptorModules: string[] = []): Promise<{ code: string }> {
+/** How a bundle is built beyond the app: workflow interceptor modules, and a hook on webpack's config (tests: coverage). */
+export interface BundleBuildOptions {
+  interceptorModules?: string[];
+  webpackConfigHook?: (config: WebpackConfiguration) => WebpackConfiguration;
+}
+type WebpackConfiguration = Parameters<NonNullable<Parameters<typeof bundleWorkflowCode>[0]['webpackConfigHook']>>[0];
+
+/** Builds a bundle for `app` afresh (never cached), as `workflowBundleFor` does, with `options`. */
+export function buildWorkflowBundle(app: App, options: BundleBuildOptions = {}): Promise<{ code: string }> {
+  return build(knownWorkflowTypes(app), bundleMarker(app), options.interceptorModules, options.webpackConfigHook);
+}
+
+async function build(types: Record<string, WorkflowRole>, marker: string, interceptorModules: string[] = [], hook?: BundleBuildOptions['webpackConfigHook']): Promise<{ code: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bundle-'));
   const workflows = path.resolve(__dirname, '../../workflows');
   const entry = path.join(dir, 'entry.js');
@@ -118,10 +130,10 @@ async function build(types: Record<string, WorkflowRole>, marker: string, interc
       workflowsPath: entry,
       ...(interceptorModules.length ? { workflowInterceptorModules: interceptorModules } : {}),
       logger: quietLogger,
-      webpackConfigHook: (config) => ({
-        ...config,
-        resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), nodeModules] },
-      }),
+      webpackConfigHook: (config) => {
+        const resolved = { ...config, resolve: { ...config.resolve, modules: [...(config.resolve?.modules ?? ['node_modules']), nodeModules] } };
+        return hook ? hook(resolved) : resolved;
+      },
     });
     return { code };
   } finally {

@@ -61,3 +61,31 @@ test('a run of a type with no definition waits, is listed, and resumes when the 
     await restored.stop();
   }
 });
+
+test('a stable name whose role changed (a trigger type reused by a scheduled action) holds the run, naming both roles, until the role is restored', async () => {
+  const tag = uniqueName('role');
+  const queue = `${tag}-shared`;
+  const type = `${tag}.reused`;
+  const asTrigger = defineApp({ name: tag, resources: [uniqueResource(tag, { model: 'Ticket', triggers: { first: { where: { status: 'open' }, schedulerCron: false, queue, workflowType: type, action: { update: { status: 'processed' } } } } })] });
+  const asAction = defineApp({ name: tag, resources: [uniqueResource(tag, { model: 'Ticket', scheduledActions: { later: { cron: '@yearly', queue, workflowType: type, action: async () => {} } } })] });
+  const t = await ctx.prisma.ticket.create({ data: { subject: 'role' } });
+  const built = await createTriggerClient({ client: ctx.env.client, app: asTrigger }).buildTrigger(t, 'Ticket.first');
+  const handle = await ctx.env.client.workflow.start(built.workflowType, built.options);
+  const wrong = await startEngine(ctx.env, asAction, ctx.prisma, { registerSchedules: false });
+  try {
+    const failure = await eventually('the workflow task to fail', async () => {
+      const history = await handle.fetchHistory();
+      return (history.events ?? []).find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message ?? '';
+    });
+    assert.match(failure, new RegExp(`Workflow type "${tag}\\.reused" is declared as a scheduled-action type, but this run was started as a record`));
+    assert.equal((await handle.describe()).status.name, 'RUNNING', 'the run is kept; nothing ran on the wrong function');
+  } finally {
+    await wrong.stop();
+  }
+  const right = await startEngine(ctx.env, asTrigger, ctx.prisma, { registerSchedules: false });
+  try {
+    assert.equal(((await handle.result()) as RecordRunResult).outcome, 'success');
+  } finally {
+    await right.stop();
+  }
+});
