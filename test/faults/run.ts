@@ -3,7 +3,7 @@
  * fresh database on the test Postgres (TEST_DATABASE_URL, default 127.0.0.1:5432; the PostgreSQL
  * case starts a private cluster of its own). Prints each case's figures and a table; exits 1 when
  * any record was lost or committed twice, or a case failed. `npm run faults -- <text>` runs the
- * cases whose name contains the text.
+^ * cases whose name contains the text; `-- --small` runs them at a smaller size.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,8 +21,9 @@ import type { Figures } from './harness';
 const say = (line: string): void => void process.stdout.write(`[faults] ${line}\n`);
 
 async function main(): Promise<number> {
-  const filter = process.argv.slice(2).join(' ');
-  const cases = faultCases('full').filter((c) => !filter || c.name.includes(filter));
+  const small = process.argv.includes('--small');
+  const filter = process.argv.slice(2).filter((a) => a !== '--small').join(' ');
+  const cases = faultCases(small ? 'small' : 'full').filter((c) => !filter || c.name.includes(filter));
   const port = await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294]);
   const stack = await startTemporalStack({ port, ui: false, persistent: false, dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-faults-')) });
   const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -43,8 +44,19 @@ async function main(): Promise<number> {
       try {
         const fig = await c.run({ env, temporalAddress: stack.address, databaseUrl, prisma, log: say });
         rows.push(fig);
-        say(`${c.name}: ${fig.records} records, ${fig.faults} faults, ${fig.lost} lost, ${fig.duplicated} duplicated, recovered in ${fig.recoverSeconds} s${fig.note ? ` (${fig.note})` : ''} [${Math.round((Date.now() - started) / 1000)} s]`);
-        if (fig.lost || fig.duplicated || (c.expectNote && !c.expectNote.test(fig.note ?? ''))) failed++;
+        say(`${c.name}: ${fig.records} records, ${fig.faults} faults, ${fig.lost} lost, ${fig.duplicated} duplicated${fig.misreported !== undefined ? `, ${fig.misreported} misreported` : ''}, recovered in ${fig.recoverSeconds} s; proof: ${fig.proof}${fig.note ? ` (${fig.note})` : ''} [${Math.round((Date.now() - started) / 1000)} s]`);
+        const wrong = [
+          fig.records === 0 && 'no records',
+          fig.lost && `${fig.lost} lost`,
+          fig.duplicated && `${fig.duplicated} committed twice`,
+          fig.misreported && `${fig.misreported} committed but not reported as success`,
+          c.expectNote && !c.expectNote.test(fig.note ?? '') && `note does not match ${c.expectNote}`,
+          c.expectProof && !c.expectProof.test(fig.proof) && `the fault did not land: ${fig.proof}`,
+        ].filter(Boolean);
+        if (wrong.length) {
+          failed++;
+          say(`${c.name}: FAILED: ${wrong.join('; ')}`);
+        }
       } catch (err) {
         failed++;
         say(`${c.name}: FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -11,6 +11,7 @@ import { NativeConnection, type ActivityExecuteInput, type ActivityInboundCallsI
 import { createPrismaClient } from '../../example/prisma-client';
 import { createTriggerWorker } from '../../src';
 import { makeFaultApp, type FaultAppOptions } from './app';
+import { workerAppName } from './proof';
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -39,7 +40,10 @@ class AnnounceQueries implements ActivityInboundCallsInterceptor {
 async function main(): Promise<void> {
   const { tag, ...options } = JSON.parse(process.env.PTT_FAULT_APP ?? '{}') as { tag: string } & FaultAppOptions;
   const app = makeFaultApp(tag, options);
-  const prisma = createPrismaClient(process.env.DATABASE_URL!, { max: Number(process.env.PTT_FAULT_POOL ?? 10) });
+  // Its connections carry its name, so a case can see in pg_stat_activity what it was doing when killed.
+  const url = new URL(process.env.DATABASE_URL!);
+  url.searchParams.set('application_name', workerAppName(process.pid));
+  const prisma = createPrismaClient(url.toString(), { max: Number(process.env.PTT_FAULT_POOL ?? 10) });
   const address = process.env.TEMPORAL_ADDRESS!;
   const hook = process.env.PTT_FAULT_HOOK;
   const worker = await createTriggerWorker({
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
     workerOptions: {
       ...(hook === 'announce-query' ? { interceptors: { activity: [() => ({ inbound: new AnnounceQueries() })] } } : {}),
       ...(hook === 'pause-after-commit' ? { interceptors: { activity: [() => ({ inbound: new PauseAfterCommit() })] } } : {}),
-      ...(process.env.PTT_FAULT_CONCURRENCY ? { maxConcurrentActivityTaskExecutions: Number(process.env.PTT_FAULT_CONCURRENCY) } : {}),
+      ...(process.env.PTT_FAULT_CONCURRENCY ? { maxConcurrentActivityTaskExecutions: Number(process.env.PTT_FAULT_CONCURRENCY), maxConcurrentLocalActivityExecutions: Number(process.env.PTT_FAULT_CONCURRENCY) } : {}),
     },
   });
   const running = worker.run();
