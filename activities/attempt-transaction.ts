@@ -131,6 +131,8 @@ export async function runAttemptTransaction(env: AttemptEnv, body: AttemptBody):
   const runId = activityInfo().workflowExecution?.runId ?? '';
   const watch = abandonment(prisma, env.abandon);
   try {
+    // a worker past its grace time starts no new attempt (another worker will)
+    watch.check();
     const scope = await resolveScope(app, t, input);
     const run = currentRunOf(app, t, { trigger: t.id, workflowId: input.workflowId, attempt: input.attempt }, scope);
     const handle = <T>(fn: () => Promise<T>): Promise<T> => withCurrentRun(run, fn);
@@ -140,10 +142,12 @@ export async function runAttemptTransaction(env: AttemptEnv, body: AttemptBody):
           async (tx: any) => {
             // First in the transaction, before the lock and re-read: row-level security settings.
             await prepareTransaction(app, t, tx, scope);
-            const { pid, recalled } = await body.begin(tx, { workflowId: input.workflowId, runId });
+            const { pid, recalled } = await watch.race(body.begin(tx, { workflowId: input.workflowId, runId }));
             watch.setPid(pid);
             if (recalled) return recalled;
-            const { outcome, marker } = await body.act(tx, actionContext(env, scope, tx), handle);
+            // raced too, so an abandoned attempt also ends Prisma's transaction (a client waiting
+            // to disconnect is not held by an action that never returns)
+            const { outcome, marker } = await watch.race(body.act(tx, actionContext(env, scope, tx), handle));
             watch.check();
             if (marker) await markCommitted(tx, app, input.workflowId, runId, marker.kind, input.attempt, marker.result);
             return outcome;

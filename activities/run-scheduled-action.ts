@@ -19,6 +19,7 @@ export async function runScheduledAction(app: App, prisma: AnyPrismaClient, inpu
   // action ignores cancellation (it has no transaction to end: what it did so far stays done).
   const watch = abandonment(undefined, abandon);
   try {
+    watch.check();
     const scope = await resolveScope(app, a, input);
     const run = currentRunOf(app, a, { trigger: a.id, workflowId: input.workflowId, attempt: input.attempt }, scope);
     await watch.race(withHeartbeat(async () =>

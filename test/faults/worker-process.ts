@@ -37,6 +37,12 @@ class AnnounceQueries implements ActivityInboundCallsInterceptor {
   }
 }
 
+// A worker whose fault case is gone (its parent killed) exits instead of running on.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(1);
+}, 500).unref();
+
 async function main(): Promise<void> {
   const { tag, ...options } = JSON.parse(process.env.PTT_FAULT_APP ?? '{}') as { tag: string } & FaultAppOptions;
   const app = makeFaultApp(tag, options);

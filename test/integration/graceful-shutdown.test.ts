@@ -25,14 +25,14 @@ async function hangFirstTime(t: { id: number }, tx: { ticket: { update(a: unknow
     await new Promise(() => {}); // never ends, whatever the worker asks
   }
 }
-const base = { where: { status: 'open' as const }, schedulerCron: false as const, maxAttempts: 1 };
+const base = (prefix: string) => ({ where: { status: 'open' as const, subject: { startsWith: prefix } }, schedulerCron: false as const, maxAttempts: 1 });
 const Ticket = uniqueResource(tag, {
   model: 'Ticket',
   triggers: {
-    local: { ...base, action: (t: { id: number }, c) => hangFirstTime(t, c.tx) },
-    activity: { ...base, attemptsAs: 'activity', action: (t: { id: number }, c) => hangFirstTime(t, c.tx) },
+    local: { ...base('stop local'), action: (t: { id: number }, c) => hangFirstTime(t, c.tx) },
+    activity: { ...base('stop activity'), attemptsAs: 'activity', action: (t: { id: number }, c) => hangFirstTime(t, c.tx) },
     chunked: {
-      ...base,
+      ...base('stop chunk'),
       chunks: { size: 3 },
       chunkAction: async (records: { id: number }[], c) => {
         for (const r of records) await hangFirstTimeUnlessLast(r, c.tx, records);
@@ -58,11 +58,17 @@ for (const trigger of ['local', 'activity'] as const) {
   test(`${trigger} attempts: a worker stopped while an action ignores cancellation ends after its grace time; another worker commits the record once`, async () => {
     const t = await ctx.prisma.ticket.create({ data: { subject: `stop ${trigger}` } });
     const first = await startEngine(ctx.env, app, ctx.prisma, { registerSchedules: false, workerOptions: { shutdownGraceTime: '1 second' } });
-    const handle = await first.triggers.runTrigger(t, `Ticket.${trigger}`);
-    await eventually('the action to hang', () => entered.has(t.id));
-    const stopping = Date.now();
-    await first.stop();
-    process.stdout.write(`# ${trigger}: the worker stopped ${Date.now() - stopping} ms after it was told to (grace time 1 s)\n`);
+    const stopping = await (async () => {
+      try {
+        const handle = await first.triggers.runTrigger(t, `Ticket.${trigger}`);
+        await eventually('the action to hang', () => entered.has(t.id));
+        return { handle, at: Date.now() };
+      } finally {
+        await first.stop();
+      }
+    })();
+    const handle = stopping.handle;
+    process.stdout.write(`# ${trigger}: the worker stopped ${Date.now() - stopping.at} ms after it was told to (grace time 1 s)\n`);
     assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).attempts, 0, 'the abandoned attempt did not commit');
     const second = await startEngine(ctx.env, app, ctx.prisma, { registerSchedules: false });
     try {
@@ -80,10 +86,14 @@ for (const trigger of ['local', 'activity'] as const) {
 test('chunk attempts: the same for a chunk (local attempts): every record committed once, counted success', async () => {
   const rows = await Promise.all([1, 2, 3].map((i) => ctx.prisma.ticket.create({ data: { subject: `stop chunk ${i}` } })));
   const first = await startEngine(ctx.env, app, ctx.prisma, { registerSchedules: false, workerOptions: { shutdownGraceTime: '1 second' } });
-  const tick = await first.triggers.schedule('Ticket.chunked');
   const last = rows[rows.length - 1]!;
-  await eventually('the chunk to hang', () => entered.has(last.id));
-  await first.stop();
+  let tick;
+  try {
+    tick = await first.triggers.schedule('Ticket.chunked');
+    await eventually('the chunk to hang', () => entered.has(last.id));
+  } finally {
+    await first.stop();
+  }
   assert.equal(await ctx.prisma.ticket.count({ where: { id: { in: rows.map((r) => r.id) }, attempts: { gt: 0 } } }), 0, 'the abandoned attempt did not commit');
   const second = await startEngine(ctx.env, app, ctx.prisma, { registerSchedules: false });
   try {
