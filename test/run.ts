@@ -12,12 +12,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { migrate } from '../src/db/migrate';
 import { freePortBlock } from '../src/devstack/ports';
 import { ensureTemporalBinaries } from '../src/devstack/temporal-binaries';
 import { startTemporalStack } from '../src/devstack/temporal-server';
+import { workflowBundleFor } from '../src/worker/bundle';
+import { replayApp } from './replay/app';
 import { runTestFiles } from './harness/run-files';
 import { withDatabase } from './helpers/db';
 import { redactText, redactUrl } from '../src/redact';
@@ -50,6 +53,12 @@ async function main(): Promise<number> {
   say(`${files.length} test files`);
 
   await ensureTemporalBinaries({ log: say });
+  // One build of the shared workflow bundle for the whole run: every worker of every file reads it.
+  bundleCacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-test-bundles-'));
+  process.env.PTT_BUNDLE_CACHE_DIR = bundleCacheDir;
+  const bundling = Date.now();
+  await workflowBundleFor(replayApp);
+  say(`shared workflow bundle built in ${((Date.now() - bundling) / 1000).toFixed(1)} s (PTT_BUNDLE_CACHE_DIR for every file)`);
   const base = await freePortBlock([0, 1, 2, 6, 10, -300, -299, -298, -294, 1000]);
   const temporal = await startTemporalStack({ port: base, uiPort: base + 1000, dataDir: path.join(root, '.data', 'test-temporal'), persistent: false });
   say(`Temporal ${temporal.mode} ready at ${temporal.address} in ${temporal.readyMs} ms; UI ${temporal.uiUrl}`);
@@ -102,6 +111,7 @@ async function main(): Promise<number> {
   stopRun = undefined;
 
   await temporal.stop();
+  fs.rmSync(bundleCacheDir, { recursive: true, force: true });
   await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`).catch(() => {});
   await admin.end();
   const failedFiles = results.filter((r) => r.failed > 0);
@@ -141,6 +151,7 @@ function fileDeadlineMs(): number {
   return s * 1000;
 }
 
+let bundleCacheDir = '';
 const totals = { passed: 0, failed: 0 };
 let stopRun: (() => void) | undefined;
 let closingPrinted = false;
@@ -156,6 +167,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     process.stderr.write(`[npm test] ${signal}: stopping the test files\n`);
     stopRun?.();
+    if (bundleCacheDir) fs.rmSync(bundleCacheDir, { recursive: true, force: true });
     totals.failed = Math.max(1, totals.failed);
     setTimeout(() => {
       printClosingLine();

@@ -18,11 +18,11 @@ export function roleMemo(role: WorkflowRole): Record<string, unknown> {
 
 let known: Record<string, WorkflowRole> = {};
 
-/**
- * Called by the bundle's entry with the app's types. The bundle's marker is passed too only so
- * that its text stands in the bundle's code, where loadPrebuiltBundle looks for it (src/worker/bundle.ts).
- */
-export function setKnownWorkflowTypes(types: Record<string, WorkflowRole>, _bundleMarker = ''): void {
+/** The global the bundle's first line sets to the app's workflow types (see src/worker/bundle.ts). */
+export const KNOWN_TYPES_GLOBAL = '__pttKnownWorkflowTypes';
+
+/** Called by the bundle's entry with the app's types, as its first line declared them. */
+export function setKnownWorkflowTypes(types: Record<string, WorkflowRole>): void {
   known = { ...types };
 }
 

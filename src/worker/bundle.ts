@@ -1,12 +1,15 @@
 /**
- * The workflow bundle for an app: this library's workflows plus the workflow types the app
- * declares (written into the bundle, so the dispatcher knows them without I/O), tagged with a
- * marker (library version and a fingerprint of those types).
+ * The workflow bundle for an app: this library's workflows (built once, the same for every app)
+ * with a first line that declares the app's workflow types (so the dispatcher knows them without
+ * I/O) and carries a marker: library version and a fingerprint of those types.
  *
- * Workers build it at boot (cached per set of types for the life of the process), or load one
- * prebuilt with `writeWorkflowBundle` / `npx prisma-temporal-triggers bundle` (a deploy step: no webpack at
- * boot). A prebuilt bundle whose marker does not match the app and the library is refused.
+ * Workers build it at boot (the shared part once per process, or never when `PTT_BUNDLE_CACHE_DIR`
+ * names a folder holding it from an earlier build of the same library, SDK and workflow code), or
+ * load one prebuilt with `writeWorkflowBundle` / `npx prisma-temporal-triggers bundle` (a deploy
+ * step: no webpack at boot). A prebuilt bundle whose marker does not match the app and the library
+ * is refused.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,13 +18,14 @@ import type { App } from '../definitions/define';
 import { ConfigError } from '../errors';
 import { VERSION } from '../version';
 import { fingerprint, stableStringify } from '../../workflows/primary-key';
-import type { WorkflowRole } from '../../workflows/registry';
+import { KNOWN_TYPES_GLOBAL, type WorkflowRole } from '../../workflows/registry';
 import { otelWorkflowModule } from './tracing';
 
 /** A workflow bundle: the code, or the path of a file holding it. */
 export type PrebuiltWorkflowBundle = { code: string } | { codePath: string };
 
-const cache = new Map<string, Promise<{ code: string }>>();
+/** The shared part of bundles, per set of interceptor modules, for the life of the process. */
+const shared = new Map<string, Promise<{ code: string }>>();
 
 export function knownWorkflowTypes(app: App): Record<string, WorkflowRole> {
   const out: Record<string, WorkflowRole> = {};
@@ -34,17 +38,63 @@ export function bundleMarker(app: App): string {
   return `ptt-bundle:${VERSION}:${fingerprint(stableStringify(knownWorkflowTypes(app)))}`;
 }
 
-/** Builds (or reuses, within this process) the workflow bundle for `app`. */
-export function workflowBundleFor(app: App, interceptorModules: string[] = []): Promise<{ code: string }> {
-  const marker = bundleMarker(app);
-  const key = [marker, ...interceptorModules].join('|');
-  let bundle = cache.get(key);
+/** The app's line of a bundle: its workflow types, as the dispatcher reads them, and the marker. */
+function appLine(app: App, traced: boolean): string {
+  return `globalThis.${KNOWN_TYPES_GLOBAL} = ${JSON.stringify(knownWorkflowTypes(app))}; // ${bundleMarker(app)}${traced ? TRACED_SUFFIX : ''}\n`;
+}
+
+/** Builds (or reuses) the workflow bundle for `app`. */
+export async function workflowBundleFor(app: App, interceptorModules: string[] = []): Promise<{ code: string }> {
+  const key = interceptorModules.join('|');
+  let bundle = shared.get(key);
   if (!bundle) {
-    bundle = build(knownWorkflowTypes(app), marker, interceptorModules);
-    cache.set(key, bundle);
-    bundle.catch(() => cache.delete(key));
+    bundle = sharedBundle(interceptorModules);
+    shared.set(key, bundle);
+    bundle.catch(() => shared.delete(key));
   }
-  return bundle;
+  return { code: appLine(app, interceptorModules.length > 0) + (await bundle).code };
+}
+
+/**
+ * The shared part: read from `PTT_BUNDLE_CACHE_DIR` when a build of the same library version,
+ * Temporal SDK, workflow code and interceptors is there; else built (and written there).
+ */
+async function sharedBundle(interceptorModules: string[]): Promise<{ code: string }> {
+  const dir = process.env.PTT_BUNDLE_CACHE_DIR;
+  const file = dir ? path.join(dir, `workflows-${sharedBundleKey(interceptorModules)}.js`) : undefined;
+  if (file) {
+    try {
+      return { code: fs.readFileSync(file, 'utf8') };
+    } catch {
+      // not built yet
+    }
+  }
+  const built = await build(interceptorModules);
+  if (file) {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, built.code);
+      fs.renameSync(tmp, file);
+    } catch {
+      // a cache that cannot be written is no cache
+    }
+  }
+  return built;
+}
+
+/** What the shared part depends on: this library, the Temporal SDK, the workflow sources, the interceptors. */
+function sharedBundleKey(interceptorModules: string[]): string {
+  const hash = createHash('sha256');
+  hash.update(VERSION);
+  for (const pkg of ['@temporalio/worker', '@temporalio/workflow', '@temporalio/common']) hash.update(`${pkg}@${(require(`${pkg}/package.json`) as { version: string }).version}`);
+  for (const f of fs.readdirSync(workflowsDir()).sort()) hash.update(f).update(fs.readFileSync(path.join(workflowsDir(), f)));
+  for (const m of interceptorModules) hash.update(m);
+  return hash.digest('hex').slice(0, 24);
+}
+
+function workflowsDir(): string {
+  return path.resolve(__dirname, '../../workflows');
 }
 
 /** Suffix of the marker of a bundle built with the OpenTelemetry workflow interceptors. */
@@ -105,13 +155,14 @@ export interface BundleBuildOptions {
 type WebpackConfiguration = Parameters<NonNullable<Parameters<typeof bundleWorkflowCode>[0]['webpackConfigHook']>>[0];
 
 /** Builds a bundle for `app` afresh (never cached), as `workflowBundleFor` does, with `options`. */
-export function buildWorkflowBundle(app: App, options: BundleBuildOptions = {}): Promise<{ code: string }> {
-  return build(knownWorkflowTypes(app), bundleMarker(app), options.interceptorModules, options.webpackConfigHook);
+export async function buildWorkflowBundle(app: App, options: BundleBuildOptions = {}): Promise<{ code: string }> {
+  const { code } = await build(options.interceptorModules, options.webpackConfigHook);
+  return { code: appLine(app, (options.interceptorModules ?? []).length > 0) + code };
 }
 
-async function build(types: Record<string, WorkflowRole>, marker: string, interceptorModules: string[] = [], hook?: BundleBuildOptions['webpackConfigHook']): Promise<{ code: string }> {
+async function build(interceptorModules: string[] = [], hook?: BundleBuildOptions['webpackConfigHook']): Promise<{ code: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptt-bundle-'));
-  const workflows = path.resolve(__dirname, '../../workflows');
+  const workflows = workflowsDir();
   const entry = path.join(dir, 'entry.js');
   fs.writeFileSync(
     entry,
@@ -119,7 +170,8 @@ async function build(types: Record<string, WorkflowRole>, marker: string, interc
       `import { setKnownWorkflowTypes } from ${JSON.stringify(path.join(workflows, 'registry'))};`,
       `export * from ${JSON.stringify(path.join(workflows, 'index'))};`,
       `export { default } from ${JSON.stringify(path.join(workflows, 'index'))};`,
-      `setKnownWorkflowTypes(${JSON.stringify(types)}, ${JSON.stringify(marker + (interceptorModules.length ? TRACED_SUFFIX : ''))});`,
+      // the app's line, first in the bundle, sets them
+      `setKnownWorkflowTypes(globalThis.${KNOWN_TYPES_GLOBAL} ?? {});`,
       '',
     ].join('\n'),
   );

@@ -84,7 +84,9 @@ for (const trigger of ['local', 'activity'] as const) {
 }
 
 test('chunk attempts: the same for a chunk (local attempts): every record committed once, counted success', async () => {
-  const rows = await Promise.all([1, 2, 3].map((i) => ctx.prisma.ticket.create({ data: { subject: `stop chunk ${i}` } })));
+  // one after the other: the chunk holds them in id order, and hangs on the last
+  const rows = [];
+  for (const i of [1, 2, 3]) rows.push(await ctx.prisma.ticket.create({ data: { subject: `stop chunk ${i}` } }));
   const first = await startEngine(ctx.env, app, ctx.prisma, { registerSchedules: false, workerOptions: { shutdownGraceTime: '1 second' } });
   const last = rows[rows.length - 1]!;
   let tick;
