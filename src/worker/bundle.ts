@@ -87,7 +87,7 @@ async function sharedBundle(interceptorModules: string[]): Promise<{ code: strin
 function sharedBundleKey(interceptorModules: string[]): string {
   const hash = createHash('sha256');
   hash.update(VERSION);
-  for (const pkg of ['@temporalio/worker', '@temporalio/workflow', '@temporalio/common']) hash.update(`${pkg}@${(require(`${pkg}/package.json`) as { version: string }).version}`);
+  for (const pkg of ['@temporalio/worker', '@temporalio/workflow', '@temporalio/common']) hash.update(`${pkg}@${(JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version}`);
   for (const f of fs.readdirSync(workflowsDir()).sort()) hash.update(f).update(fs.readFileSync(path.join(workflowsDir(), f)));
   for (const m of interceptorModules) hash.update(m);
   return hash.digest('hex').slice(0, 24);
