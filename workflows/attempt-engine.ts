@@ -23,7 +23,7 @@ import { TimeoutType } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, log, sleep, TimeoutFailure } from '@temporalio/workflow';
 import { exponentialBackoffSeconds, infrastructureRetryMs, MAX_INFRASTRUCTURE_RETRIES } from './backoff';
 import type { TimeoutBackoff } from './attempt-activities';
-import { ATTEMPT_ABANDONED_TYPE, type AttemptOutcome, type ChunkAttemptResult, type SerializedErrorData } from './types';
+import { ATTEMPT_ABANDONED_TYPE, type AttemptOutcome, type ChunkAttemptResult, type EngineState, type SerializedErrorData, type Settled } from './types';
 
 /**
  * Patch id of the engine. Runs started before it replay on the legacy path: record runs without
@@ -34,23 +34,8 @@ export const ENGINE_PATCH = 'ptt-attempt-engine';
 /** A run that snoozes this many times continues as new, so its history never nears the limit. */
 export const SNOOZES_PER_RUN = 500;
 
-/** How an item of a unit ended. `inFlight`: still pending, held by another run (left to a later tick). */
-export type Settled = 'success' | 'failure' | 'discard' | 'cancelled' | 'inFlight';
+export type { EngineState, Settled } from './types';
 export type AttemptMode = 'action' | 'onError';
-
-/** The engine's state, carried over continue-as-new. */
-export interface EngineState {
-  attempt: number;
-  /** The final attempt run again after its onError snoozed or met an outage: 2, 3, ... (absent: 1). */
-  round?: number;
-  snoozes: number;
-  settled?: Record<string, Settled>;
-  errors?: Record<string, SerializedErrorData>;
-  /** Items whose failure `onError` handled. */
-  handled?: string[];
-  /** Why the unit was cancelled. */
-  reason?: string;
-}
 
 /** One attempt's calls, made with the activities (and time limit) of that attempt. */
 export interface AttemptStep {

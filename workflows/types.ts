@@ -1,5 +1,4 @@
 /** Inputs and results of this library's workflows and activities (plain JSON). */
-import type { EngineState } from './attempt-engine';
 import type { EncodedKey } from './primary-key';
 
 /** A tenant as runs carry it: its key (ids, search attributes) and, when not that same string, the value. */
@@ -352,3 +351,20 @@ export const FAILURE_TYPE = { failure: 'TriggerRunFailed', discard: 'TriggerRunD
  * take longer than Temporal's default 10 s task timeout, so schedulers get a longer one.
  */
 export const SCHEDULER_TASK_TIMEOUT = '1 minute';
+
+/** How an item of a unit ended. `inFlight`: still pending, held by another run (left to a later tick). */
+export type Settled = 'success' | 'failure' | 'discard' | 'cancelled' | 'inFlight';
+
+/** The engine's state, carried over continue-as-new. */
+export interface EngineState {
+  attempt: number;
+  /** The final attempt run again after its onError snoozed or met an outage: 2, 3, ... (absent: 1). */
+  round?: number;
+  snoozes: number;
+  settled?: Record<string, Settled>;
+  errors?: Record<string, SerializedErrorData>;
+  /** Items whose failure `onError` handled. */
+  handled?: string[];
+  /** Why the unit was cancelled. */
+  reason?: string;
+}
