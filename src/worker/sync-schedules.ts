@@ -153,6 +153,10 @@ export async function syncSchedules(client: Client, app: App): Promise<SyncRepor
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
     }
     const handle = client.schedule.getHandle(d.scheduleId);
+    // Described twice: the server reads a Schedule's search attributes (TriggerConfigHash, what
+    // the last boot wrote) before it queries its state, and the query waits for an update still
+    // being applied (another worker booting just before). The second read sees that update too.
+    await handle.describe();
     const current = await handle.describe();
     const plan = reconcile(d, current);
     if (plan.override) report.operatorOverrides.push(plan.override);
