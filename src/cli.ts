@@ -7,24 +7,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { applyInit, planInit } from './cli/init';
-import { backfill, cancelRun, definitionStatus, listRuns, pause, preview, retryRun, runNow, runRecord } from './cli/operations';
 import type * as SetDefaultNames from './cli/set-default-names';
 import type * as DevStack from './devstack';
-import { readEnv } from './config/env';
 import type { App, ScheduledAction, Trigger } from './definitions/define';
 import type { AnyPrismaClient } from './prisma/model-meta';
-import { lookupDefinition } from './client/targets';
-import { nextRun } from './definitions/define';
 import { didYouMean } from './definitions/did-you-mean';
-import { listDanglingRuns } from './client/dangling';
 import { TriggerError } from './errors';
 import { redactText } from './redact';
-import { encryptionCodecFromEnv } from './codec/encryption-codec';
-import { connectFromEnv } from './connection';
-import { startCodecServer } from './codec/codec-server';
-import { writeWorkflowBundle } from './worker/bundle';
-import { registerSearchAttributes } from './worker/search-attributes';
+
+// Each command loads what it uses when it runs, so `--help` and light commands start in a fraction
+// of the time the Temporal client, Prisma and webpack take to load.
+const operations = () => import('./cli/operations');
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -94,16 +87,18 @@ function parse<O extends ParseArgsConfig['options']>(command: string, args: stri
 }
 
 /** `<app-module> <trigger>` positionals, the definition looked up with did-you-mean. */
-function target(command: string, positionals: string[]): { app: App; def: Trigger | ScheduledAction } {
+async function target(command: string, positionals: string[]): Promise<{ app: App; def: Trigger | ScheduledAction }> {
   const [modulePath, id] = positionals;
   if (!id) throw new TriggerError('CONFIG_INVALID', `${command}: give the app module and a trigger or scheduled action, e.g. \`${command} src/triggers/app.ts Ticket.process\``);
   const app = loadApp(modulePath);
+  const { lookupDefinition } = await import('./client/targets');
   return { app, def: lookupDefinition(app, id) };
 }
 
 async function pauseOrResume(command: 'pause' | 'resume', args: string[]): Promise<void> {
   const { values, positionals } = parse(command, args, { note: { type: 'string' } });
-  const { def } = target(command, positionals);
+  const { def } = await target(command, positionals);
+  const { pause } = await operations();
   const s = await withClient((client) => pause(client, def, values.note, command === 'pause'));
   out(values.json, { id: def.id, ...s }, () => `${def.id}: ${s.state}${s.note ? ` (note: ${s.note})` : ''}`);
 }
@@ -111,6 +106,7 @@ async function pauseOrResume(command: 'pause' | 'resume', args: string[]): Promi
 const out = (json: boolean | undefined, data: unknown, text: () => string): void => void process.stdout.write(`${json ? JSON.stringify(data) : text()}\n`);
 
 async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const { connectFromEnv } = await import('./connection');
   const temporal = await connectFromEnv();
   try {
     return await fn(temporal.client);
@@ -157,11 +153,13 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       });
       if (!values.model) throw new TriggerError('CONFIG_INVALID', 'init: give --model <Model>, one of the models of your Prisma schema');
       const cwd = path.resolve(values.cwd ?? '.');
+      const { applyInit, planInit } = await import('./cli/init');
       const plan = planInit({ cwd, model: values.model, schema: values.schema, dir: values.dir, appName: values['app-name'] });
       const written = values['dry-run'] ? [] : applyInit(cwd, plan);
       let searchAttributes: 'registered' | 'skipped' | 'unreachable' = 'skipped';
       if (!values['dry-run'] && !values['no-search-attributes']) {
         try {
+          const { registerSearchAttributes } = await import('./worker/search-attributes');
           await withClient(async (client) => {
             await registerSearchAttributes(client.connection, client.options.namespace);
           });
@@ -185,6 +183,8 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     async run(args) {
       const { values, positionals } = parse('status', args, {});
       const app = loadApp(positionals[0]);
+      const { lookupDefinition } = await import('./client/targets');
+      const { definitionStatus } = await operations();
       const defs = positionals[1] ? [lookupDefinition(app, positionals[1])] : [...app.triggers, ...app.scheduledActions];
       const prisma = loadedPrisma.get(app) as AnyPrismaClient | undefined;
       const rows = await withClient((client) => Promise.all(defs.map((d) => definitionStatus(client, app, d, prisma))));
@@ -216,7 +216,8 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     help: '<app-module> <trigger> [--json]  start a tick now (through the Schedule, so its overlap policy applies; directly for on-demand triggers)',
     async run(args) {
       const { values, positionals } = parse('run-now', args, {});
-      const { app, def } = target('run-now', positionals);
+      const { app, def } = await target('run-now', positionals);
+      const { runNow } = await operations();
       const r = await withClient((client) => runNow(client, app, def));
       out(values.json, { id: def.id, ...r }, () => `${def.id}: tick started ${r.via === 'schedule' ? 'through its Schedule' : `as ${r.workflowId}`}`);
     },
@@ -225,7 +226,8 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     help: '<app-module> <trigger> <record-id> [--tenant <t>] [--json]  start the trigger\'s run for one record (compound keys: a,b); needs the module to export `prisma`',
     async run(args) {
       const { values, positionals } = parse('run', args, { tenant: { type: 'string' } });
-      const { app, def } = target('run', positionals);
+      const { app, def } = await target('run', positionals);
+      const { runRecord } = await operations();
       if (def.kind !== 'trigger') throw new TriggerError('CONFIG_INVALID', `run: ${def.id} is a scheduled action; use run-now`);
       const id = positionals[2];
       if (!id) throw new TriggerError('CONFIG_INVALID', 'run: give the record id after the trigger');
@@ -239,7 +241,8 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     help: '<app-module> <trigger> [--limit N] [--tenant <t>] [--json]  dry run of a tick: per tenant, how many records it would start and the first keys; needs the module to export `prisma`',
     async run(args) {
       const { values, positionals } = parse('preview', args, { limit: { type: 'string' }, tenant: { type: 'string' } });
-      const { app, def } = target('preview', positionals);
+      const { app, def } = await target('preview', positionals);
+      const { preview } = await operations();
       if (def.kind !== 'trigger') throw new TriggerError('CONFIG_INVALID', `preview: ${def.id} is a scheduled action; it reads no records`);
       const limit = values.limit !== undefined ? Number(values.limit) : 10;
       if (!Number.isInteger(limit) || limit < 0) throw new TriggerError('CONFIG_INVALID', `preview: --limit must be a whole number, got "${values.limit}"`);
@@ -251,7 +254,8 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     help: '<app-module> <trigger> [--outcome <o>] [--limit N] [--json]  the latest runs, newest first (outcomes: running, backoff, snoozed, success, error-handled, failure, discard, cancelled)',
     async run(args) {
       const { values, positionals } = parse('runs', args, { outcome: { type: 'string' }, limit: { type: 'string' } });
-      const { app, def } = target('runs', positionals);
+      const { app, def } = await target('runs', positionals);
+      const { listRuns } = await operations();
       const limit = values.limit !== undefined ? Number(values.limit) : 20;
       if (!Number.isInteger(limit) || limit < 1) throw new TriggerError('CONFIG_INVALID', `runs: --limit must be a whole number above 0, got "${values.limit}"`);
       const rows = await withClient((client) => listRuns(client, app, def, { ...(values.outcome !== undefined ? { outcome: values.outcome } : {}), limit }));
@@ -262,7 +266,8 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     help: '<app-module> <trigger> --from <ISO time> --to <ISO time> [--overlap bufferAll|skip|allowAll] [--json]  start the ticks the Schedule would have started in that window (a backfilled scheduled action gets that time as scheduledAt)',
     async run(args) {
       const { values, positionals } = parse('backfill', args, { from: { type: 'string' }, to: { type: 'string' }, overlap: { type: 'string' } });
-      const { def } = target('backfill', positionals);
+      const { def } = await target('backfill', positionals);
+      const { backfill } = await operations();
       const from = new Date(values.from ?? '');
       const to = new Date(values.to ?? '');
       if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) throw new TriggerError('CONFIG_INVALID', 'backfill: give --from and --to as ISO times, e.g. --from 2026-11-01T00:00:00Z --to 2026-11-03T00:00:00Z');
@@ -280,6 +285,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       const app = loadApp(positionals[0]);
       const id = positionals[1];
       if (!id) throw new TriggerError('CONFIG_INVALID', 'retry: give the workflow id of a closed record run (see `runs --outcome failure`)');
+      const { retryRun } = await operations();
       const h = await withClient((client) => retryRun(client, app, prismaOf(app, 'retry'), id));
       out(values.json, { workflowId: h.workflowId, runId: 'firstExecutionRunId' in h ? String(h.firstExecutionRunId) : undefined, alreadyRunning: h.alreadyRunning }, () => `${id}: ${h.alreadyRunning ? 'already running' : 'started again'}`);
     },
@@ -290,6 +296,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       const { values, positionals } = parse('cancel', args, {});
       const id = positionals[0];
       if (!id) throw new TriggerError('CONFIG_INVALID', 'cancel: give the workflow id of the run (see `runs`)');
+      const { cancelRun } = await operations();
       const r = await withClient((client) => cancelRun(client, id));
       out(values.json, { workflowId: id, result: r }, () => `${id}: ${r}`);
       if (r === 'not running') process.exitCode = 1;
@@ -299,6 +306,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     help: '<app-module>  list running workflows of the app whose type no definition declares (TEMPORAL_ADDRESS)',
     async run(args) {
       const app = loadApp(args[0]);
+      const { listDanglingRuns } = await import('./client/dangling');
       const runs = await withClient((client) => listDanglingRuns(client, app));
       for (const r of runs) say(`${r.workflowType}\t${r.workflowId}\t${r.taskQueue}\tstarted ${r.startTime.toISOString()}`);
       say(`${runs.length} dangling run(s)`);
@@ -309,6 +317,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     help: '<app-module>  list the app\'s triggers and scheduled actions with names, queues and next runs',
     async run(args) {
       const app = loadApp(args[0]);
+      const { nextRun } = await import('./definitions/define');
       for (const t of app.triggers) {
         const next = t.schedulerCron === false ? 'on demand' : `next ${nextRun(t.schedulerCron, t.schedulerTimezone)?.toISOString() ?? 'never'}`;
         say(`trigger ${t.id}: cron ${String(t.schedulerCron)} (${next}); queue ${t.queue}; workflowType ${t.workflowType}; scheduler ${t.schedulerWorkflowType}; state ${t.state}`);
@@ -325,6 +334,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
       const out = outAt >= 0 ? args[outAt + 1] : 'workflow-bundle.js';
       if (!out) throw new TriggerError('CONFIG_INVALID', 'bundle: --out needs a file name');
       const app = loadApp(args.find((a, i) => !a.startsWith('--') && i !== outAt + 1));
+      const { writeWorkflowBundle } = await import('./worker/bundle');
       const written = await writeWorkflowBundle(app, out, { tracing: args.includes('--tracing') });
       say(`wrote ${written.file} (${Math.round(written.bytes / 1024)} KiB, ${written.marker})`);
     },
@@ -333,6 +343,8 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     help: '[--port 8888] [--ui-origin http://localhost:8233]  serve /encode and /decode with the PTT_ENCRYPTION_KEYS codec for the Temporal UI until Ctrl-C',
     async run(args) {
       const { values } = parse('codec-server', args, { port: { type: 'string' }, 'ui-origin': { type: 'string' } });
+      const { encryptionCodecFromEnv } = await import('./codec/encryption-codec');
+      const { startCodecServer } = await import('./codec/codec-server');
       const codec = encryptionCodecFromEnv();
       if (!codec) throw new TriggerError('CONFIG_INVALID', 'codec-server: set PTT_ENCRYPTION_KEYS (id:base64key[,id:base64key...]; the first encrypts)');
       const port = Number(values.port ?? 8888);
@@ -346,6 +358,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
   'db:migrate': {
     help: 'apply prisma/migrations to DATABASE_URL (offline; recorded in _prisma_migrations like Prisma)',
     async run(args) {
+      const { readEnv } = await import('./config/env');
       const url = readEnv().DATABASE_URL;
       if (!url) throw new TriggerError('CONFIG_INVALID', 'db:migrate needs DATABASE_URL (npm start migrates the embedded database by itself).');
       const dir = path.resolve(args[0] ?? path.join('prisma', 'migrations'));

@@ -60,7 +60,10 @@ test('run-now starts a tick through the Schedule; status then shows ticks, outco
   const r = await json<{ via: string }>('run-now', fixture, 'Ticket.process');
   assert.equal(r.via, 'schedule');
   await eventually('the tick to process the two good tickets', async () => ((await ctx.prisma.ticket.count({ where: { subject: { startsWith: tag }, status: 'processed' } })) === 2 ? true : undefined));
-  const status = await eventually('visibility to show the three runs closed', async () => {
+  // wait with the client (cheap), so the command below is run once, not once per poll
+  const closed = (o: string) => `TriggerOwner = '${tag}' AND TriggerName = 'Ticket.process' AND TriggerKind = 'record' AND TriggerOutcome = '${o}' AND ExecutionStatus != 'Running'`;
+  await eventually('visibility to show the three runs closed', async () => ((await ctx.env.client.workflow.count(closed('success'))).count === 2 && (await ctx.env.client.workflow.count(closed('failure'))).count === 1 ? true : undefined));
+  const status = await eventually('status to show the three runs closed', async () => {
     const [s] = await json<{ state: string; lastTick?: string; nextTick?: string; inFlight: number; outcomes24h: Record<string, number>; lastError?: { outcome: string; message?: string }; matching?: number }[]>('status', fixture, 'Ticket.process');
     return s && s.outcomes24h.success === 2 && s.outcomes24h.failure === 1 && s.inFlight === 0 ? s : undefined;
   });
