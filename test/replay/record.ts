@@ -103,18 +103,21 @@ async function main(): Promise<void> {
   };
 
   let worker = await startWorker();
+  const teardown = async (): Promise<void> => {
+    release.open();
+    worker.worker.shutdown();
+    await worker.done;
+    await prisma.$disconnect();
+    await env.teardown();
+    await stack.stop();
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await admin.end();
+  };
   if (legacy) {
     try {
       await recordLegacy();
     } finally {
-      release.open();
-      worker.worker.shutdown();
-      await worker.done;
-      await prisma.$disconnect();
-      await env.teardown();
-      await stack.stop();
-      await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-      await admin.end();
+      await teardown();
     }
     return;
   }
@@ -363,14 +366,7 @@ async function main(): Promise<void> {
     await save('scheduled-action-snooze-continue-as-new-first', napping, 'first');
     await save('scheduled-action-snooze-continue-as-new-last', napping);
   } finally {
-    release.open();
-    worker.worker.shutdown();
-    await worker.done;
-    await prisma.$disconnect();
-    await env.teardown();
-    await stack.stop();
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
+    await teardown();
   }
 }
 
