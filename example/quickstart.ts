@@ -32,7 +32,8 @@ export async function runQuickstart(deps: { client: Client; connection: NativeCo
   const worker = await createTriggerWorker({ connection, client, app: quickstartApp, prisma, registerSchedules: false });
   const triggers = createTriggerClient({ client, app: quickstartApp });
   return worker.runUntil(() => triggers.scheduleAndRunTriggers(quickstartApp, { drain: true }));
-  // => { success: 3, failure: 0, ..., notDrained: [], byKind: { scheduler: { success: 1, ... }, record: { success: 2, ... }, ... } }
+  // => { success: 3, failure: 0, ..., notDrained: [], byKind: { scheduler: { success: 1, ... }, record: { success: 2, ... }, ... },
+  //      runs: [{ kind: 'scheduler', outcome: 'success', ... }, { kind: 'record', recordId: '1', outcome: 'success', ... }, ...] }
   //    (as in AshOban, the totals count the scheduler run too; byKind.record counts the two tickets)
 }
 

@@ -8,7 +8,7 @@ import type { App } from '../definitions/define';
 import { effective } from '../runtime/effective';
 import { parseOptions, scheduleAndRunOptionsSchema } from '../runtime/options-schema';
 import { tenantRef, type Tenant } from '../runtime/tenants';
-import { drainDefinition, emptyDrainResult, type DrainResult } from '../testing/drain';
+import { drainDefinition, emptyDrainResult, type DrainResult } from './drain';
 import type { ActingOptions } from './acting-scope';
 import { schedule, type ScheduleOptions } from './schedule';
 import { resolveTargets, type Triggerable } from './targets';

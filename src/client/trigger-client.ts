@@ -6,7 +6,7 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { App } from '../definitions/define';
-import { drainRuns, emptyDrainResult, type DrainResult } from '../testing/drain';
+import { drainRuns, emptyDrainResult, type DrainResult } from './drain';
 import { buildTrigger, runTrigger, runTriggers, type BuiltTrigger, type RunTriggerOptions, type StartedRun, type TriggerRef } from './run';
 import { schedule, type ScheduleOptions } from './schedule';
 import { scheduleAndRunTriggers, type ScheduleAndRunOptions } from './schedule-and-run';
@@ -16,7 +16,7 @@ export type { ActingOptions, CallScope } from './acting-scope';
 export type { BuiltTrigger, RunTriggerOptions, StartedRun, TriggerRef } from './run';
 export type { ScheduleOptions } from './schedule';
 export type { ScheduleAndRunOptions } from './schedule-and-run';
-export type { DrainCounts, DrainResult } from '../testing/drain';
+export type { DrainCounts, DrainResult } from './drain';
 export type { ScheduleTarget, Triggerable } from './targets';
 
 export class TriggerClient {

@@ -16,7 +16,7 @@ import { startTemporalStack, type TemporalStack, type TemporalStackOptions } fro
 export { startTemporalStack, isTemporalHealthy, prepareNamespace } from '../devstack/temporal-server';
 export { startEmbeddedPostgres } from '../devstack/embedded-postgres';
 export { listDanglingRuns } from '../client/dangling';
-export { drainRuns, drainDefinition, emptyDrainResult, type DrainCounts, type DrainResult } from './drain';
+export { drainRuns, drainDefinition, emptyDrainResult, type DrainCounts, type DrainResult } from '../client/drain';
 export { createTriggerAssertions, type TriggerAssertions, type TriggeredOptions, type WouldScheduleOptions } from './assertions';
 
 /**

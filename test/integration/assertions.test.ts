@@ -1,8 +1,9 @@
 /**
  * The test assertions of the `./testing` entry (AshOban.Test): assertWouldSchedule /
  * refuteWouldSchedule read with the trigger's `where` and start nothing; assertTriggered /
- * refuteTriggered find the run by its deterministic id, with status, queue and priority filters;
- * scheduleAndRunTriggers drains by default. Failure messages say what was expected and found.
+ * refuteTriggered match a run by trigger and record (any arguments and actor unless given), with
+ * status, queue, priority and tenant filters; scheduleAndRunTriggers drains by default and lists
+ * each run it waited for. Each assertion is shown failing when it should.
  */
 import assert, { AssertionError } from 'node:assert';
 import { after, before, test } from 'node:test';
@@ -57,11 +58,27 @@ test('scheduleAndRunTriggers drains by default; assertTriggered / refuteTriggere
   const never = await ctx.prisma.ticket.create({ data: { subject: 'never', status: 'errored' } });
   const r = await t.scheduleAndRunTriggers(app);
   assert.equal(r.byKind.record.success, 1);
+  assert.deepEqual(r.runs.map((x) => [x.kind, x.name, x.recordId, x.outcome]), [['scheduler', 'Ticket.process', undefined, 'success'], ['record', 'Ticket.process', String(a.id), 'success']]);
   await t.assertTriggered(a, 'Ticket.process');
   await t.assertTriggered(a, 'Ticket.process', { status: 'completed', queue: `${tag}-process`, priority: 1 });
   await t.refuteTriggered(never, 'Ticket.process');
   await t.refuteTriggered(a, 'Ticket.process', { status: 'failed' });
-  await assert.rejects(t.assertTriggered(never, 'Ticket.process'), failsWith(new RegExp(`expected a run of Ticket.process for Ticket ${never.id} \\(workflow id .*\\), found none`)));
-  await assert.rejects(t.assertTriggered(a, 'Ticket.process', { status: 'running', priority: 5 }), failsWith(/found one, but with status completed, not running, priority key 2, not 5 \(priority 5\)/));
+  await assert.rejects(t.assertTriggered(never, 'Ticket.process'), failsWith(new RegExp(`expected a run of Ticket.process for Ticket ${never.id}, found none \\(searched runs of Ticket.process for record ${never.id}\\)`)));
+  await assert.rejects(t.assertTriggered(a, 'Ticket.process', { status: 'running', priority: 5 }), failsWith(/found 1, but none matches: .* \(completed; status completed, not running, priority key 2, not 5 \(priority 5\)\)/));
   await assert.rejects(t.refuteTriggered(a, 'Ticket.process'), failsWith(/expected no run of Ticket\.process .* but found .* \(completed\)/));
+});
+
+test('a run for the record counts whatever its arguments or actor; actor, arguments and tenant narrow the match', async () => {
+  const b = await ctx.prisma.ticket.create({ data: { subject: 'with arguments' } });
+  const started = await engine.triggers.runTrigger(b, 'Ticket.process', { actionArguments: { note: 'by hand' } });
+  await started.result();
+  // found through visibility (the run's id carries a fingerprint of its arguments)
+  await t.assertTriggered(b, 'Ticket.process', { status: 'completed', within: 60_000 });
+  await assert.rejects(t.refuteTriggered(b, 'Ticket.process'), failsWith(new RegExp(`expected no run of Ticket.process for Ticket ${b.id}, but found ${started.workflowId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(completed\\)`)));
+  await t.assertTriggered(b, 'Ticket.process', { actionArguments: { note: 'by hand' } });
+  await assert.rejects(t.assertTriggered(b, 'Ticket.process', { actionArguments: { note: 'other' }, within: 0 }), failsWith(/found none \(searched the run those options start \(workflow id /));
+  await t.refuteTriggered(b, 'Ticket.process', { actionArguments: { note: 'other' } });
+  await t.assertTriggered(b, 'Ticket.process', { tenant: null });
+  await assert.rejects(t.assertTriggered(b, 'Ticket.process', { tenant: 'acme', within: 0 }), failsWith(/found none \(searched runs of Ticket.process for record \d+ of tenant acme\)/));
+  await t.refuteTriggered(b, 'Ticket.process', { tenant: 'acme' });
 });

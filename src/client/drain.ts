@@ -8,9 +8,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { TriggerError } from '../errors';
 import { runStateQuery } from '../../workflows/messages';
+import { TriggerKind, TriggerName, TriggerRecordId, TriggerTenant } from '../../workflows/search-attributes';
 import { FAILURE_TYPE, type ChunkCounts, type ChunkRunResult, type RecordRunResult, type ScheduledActionResult, type SchedulerResult } from '../../workflows/types';
-import { and, quote } from '../client/visibility';
-import { schedule, startScheduler, type ScheduleOptions } from '../client/schedule';
+import { and, quote } from './visibility';
+import { schedule, startScheduler, type ScheduleOptions } from './schedule';
 
 /** Outcome counts of drained runs. */
 export interface DrainCounts {
@@ -19,6 +20,22 @@ export interface DrainCounts {
   discard: number;
   cancelled: number;
   snoozed: number;
+}
+
+/** One run a drain waited for, and how it ended. */
+export interface DrainedRun {
+  workflowId: string;
+  /** `scheduler`, `record`, `chunk` or `scheduled-action`. */
+  kind: string;
+  /** The trigger or scheduled action (`Ticket.process`). */
+  name?: string;
+  /** A record run: its record's id (compound keys `a,b`); a chunk run: `first..last`. */
+  recordId?: string;
+  tenant?: string;
+  /** How it ended; `running` when the drain timed out first. */
+  outcome: keyof DrainCounts | 'running';
+  /** A chunk run: how its records ended, one by one. */
+  records?: ChunkCounts;
 }
 
 /**
@@ -30,6 +47,8 @@ export interface DrainCounts {
 export interface DrainResult extends DrainCounts {
   /** Ids of runs still running (not snoozed) when the drain timed out. */
   notDrained: string[];
+  /** Every run drained, in the order each was settled (AshOban's counts, run by run). */
+  runs: DrainedRun[];
   byKind: { scheduler: DrainCounts; record: DrainCounts; scheduledAction: DrainCounts };
 }
 
@@ -39,7 +58,7 @@ export type RunKind = keyof DrainResult['byKind'];
 export const MAX_DRAINED = 10_000;
 
 const emptyCounts = (): DrainCounts => ({ success: 0, failure: 0, discard: 0, cancelled: 0, snoozed: 0 });
-export const emptyDrainResult = (): DrainResult => ({ ...emptyCounts(), notDrained: [], byKind: { scheduler: emptyCounts(), record: emptyCounts(), scheduledAction: emptyCounts() } });
+export const emptyDrainResult = (): DrainResult => ({ ...emptyCounts(), notDrained: [], runs: [], byKind: { scheduler: emptyCounts(), record: emptyCounts(), scheduledAction: emptyCounts() } });
 
 export function count(into: DrainResult, kind: RunKind, outcome: keyof DrainCounts): void {
   into[outcome]++;
@@ -75,6 +94,7 @@ export async function drainDefinition(
     if (!(err instanceof WorkflowFailedError)) throw err;
     count(into, 'scheduler', 'failure');
   }
+  into.runs.push({ workflowId: handle.workflowId, kind: 'scheduler', name: def.id, ...(tenantKey !== null ? { tenant: tenantKey } : {}), outcome: stats ? (stats.cancelled ? 'cancelled' : 'success') : 'failure' });
   const since = new Date(stats?.now ?? Date.now());
   const runs = await runsOfTick(client, app, def, { schedulerWorkflowId: handle.workflowId, started: stats?.started ?? 0, since, tenant: tenantKey }, deadline);
   return drainRuns(client, runs, deadline, into);
@@ -133,20 +153,33 @@ export async function drainOne(client: Client, workflowId: string, deadline: num
   const handle = client.workflow.getHandle(workflowId);
   for (;;) {
     const desc = await handle.describe();
+    const run = (outcome: DrainedRun['outcome'], records?: ChunkCounts): void => {
+      const attr = desc.typedSearchAttributes;
+      const [name, recordId, tenant] = [attr.get(TriggerName), attr.get(TriggerRecordId), attr.get(TriggerTenant)];
+      into.runs.push({ workflowId, kind: attr.get(TriggerKind) ?? (kind === 'scheduledAction' ? 'scheduled-action' : kind), ...(name ? { name } : {}), ...(recordId ? { recordId } : {}), ...(tenant ? { tenant } : {}), outcome, ...(records ? { records } : {}) });
+    };
     if (desc.status.name !== 'RUNNING') {
       const chunk = await chunkCountsOf(handle, desc.status.name);
       // a chunk run: its records' outcomes, one by one (those in flight elsewhere count in their own run)
-      if (chunk) for (const o of ['success', 'failure', 'discard', 'cancelled'] as const) for (let i = 0; i < chunk[o]; i++) count(into, kind, o);
-      else count(into, kind, await outcomeOf(handle, desc.status.name));
+      if (chunk) {
+        for (const o of ['success', 'failure', 'discard', 'cancelled'] as const) for (let i = 0; i < chunk[o]; i++) count(into, kind, o);
+        run(chunk.failure ? 'failure' : chunk.discard ? 'discard' : chunk.success || chunk.inFlight ? 'success' : 'cancelled', chunk);
+      } else {
+        const outcome = await outcomeOf(handle, desc.status.name);
+        count(into, kind, outcome);
+        run(outcome);
+      }
       return;
     }
     const state = await handle.query(runStateQuery).catch(() => 'running');
     if (state === 'snoozed') {
       count(into, kind, 'snoozed');
+      run('snoozed');
       return;
     }
     if (Date.now() > deadline) {
       into.notDrained.push(workflowId);
+      run('running');
       return;
     }
     await new Promise((r) => setTimeout(r, 100));
