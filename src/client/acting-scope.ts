@@ -39,6 +39,12 @@ export interface ActingScope {
   actor: unknown;
 }
 
+/** Whether a nested call stores its enclosing run's actor (without a persister, only an actor given to a call: the default is looked up anyway). */
+function inherited(actor: unknown, e: { actorPersister?: unknown; defaultActor?: unknown }): boolean {
+  if (actor === undefined || actor === null) return false;
+  return e.actorPersister ? true : actor !== e.defaultActor;
+}
+
 /**
  * The given actor (persisted with the definition's persister), tenant and context; inside a run,
  * that run's are the defaults (a nested runTrigger inherits them).
@@ -50,8 +56,8 @@ export async function actingScope(app: App, def: Trigger | ScheduledAction, opts
   const actor =
     explicitActor !== undefined
       ? await persistActor(explicitActor, e.actorPersister, where)
-      : inside?.actor !== undefined && inside.actor !== null && e.actorPersister
-        ? await e.actorPersister.store(inside.actor)
+      : inherited(inside?.actor, e)
+        ? await persistActor(inside?.actor, e.actorPersister, where)
         : undefined;
   const tenantGiven = opts.tenant !== undefined || opts.scope?.tenant !== undefined || inside !== undefined;
   const tenant = (opts.tenant !== undefined ? opts.tenant : opts.scope?.tenant !== undefined ? opts.scope.tenant : (inside?.tenant as Tenant | null | undefined)) ?? null;

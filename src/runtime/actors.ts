@@ -1,18 +1,16 @@
 /**
  * Actors, as AshOban's `actor_persister`: a run stores only the persisted form of its actor
  * (`persister.store(actor)`, JSON) in its input and history; code that runs for it gets the actor
- * back from `persister.lookup(stored)`. Precedence: the stored actor, else `defaultActor`, else
- * null. A persister returning null falls back to the default; a persister that throws fails that
- * attempt with an error saying so.
+ * back from `persister.lookup(stored)`. Without a persister, an actor given to a call is passed
+ * through: stored as it is (it must be plain JSON, at most RUN_DATA_LIMIT_BYTES) and given back
+ * as it is. Precedence: the stored actor, else `defaultActor`, else null. A persister returning
+ * null falls back to the default; a persister that throws fails that attempt with an error saying so.
  */
+import type { ActorPersister } from '../definitions/types';
 import { ConfigError, TriggerError } from '../errors';
+import { formatPath, jsonBytes, jsonProblem, RUN_DATA_LIMIT_BYTES } from './json-safe';
 
-/** Turns actors into JSON for a run's input and back (either side may be async). */
-export interface ActorPersister<A = unknown> {
-  store(actor: A): unknown;
-  /** Called with the stored form, or null when the run has none (then return null for the default). */
-  lookup(stored: unknown): A | null | Promise<A | null>;
-}
+export type { ActorPersister };
 
 /**
  * AshOban's `store_actor`: `args` with `actor` set to the persisted actor; `args` unchanged when
@@ -28,7 +26,7 @@ export async function storeActor<T extends Record<string, unknown>>(args: T, act
  * null), a null result gives the default; an error is thrown as `ACTOR_LOOKUP_FAILED`.
  */
 export async function lookupActor(stored: unknown, persister: ActorPersister | false | undefined, defaultActor: unknown = null): Promise<unknown> {
-  if (!persister) return defaultActor ?? null;
+  if (!persister) return stored ?? defaultActor ?? null;
   let actor: unknown;
   try {
     actor = await persister.lookup(stored ?? null);
@@ -38,14 +36,25 @@ export async function lookupActor(stored: unknown, persister: ActorPersister | f
   return actor ?? defaultActor ?? null;
 }
 
-/** The persisted form of an actor given to a call, refusing one that cannot be persisted. */
+/**
+ * The form of an actor given to a call that its runs store: `persister.store(actor)`, or the actor
+ * itself without a persister. Either must be plain JSON within RUN_DATA_LIMIT_BYTES (it rides in
+ * every run's input and history); anything else is refused here, naming the value and the fix.
+ */
 export async function persistActor(actor: unknown, persister: ActorPersister | false | undefined, where: string): Promise<unknown> {
   if (actor === undefined || actor === null) return undefined;
-  if (!persister) {
+  const stored = persister ? await persister.store(actor) : actor;
+  const what = persister ? 'the persisted actor (actorPersister.store)' : 'the actor';
+  const problem = jsonProblem(stored);
+  if (problem) {
+    throw new ConfigError(`${where}: ${formatPath(what, problem.path)} ${problem.message}. ${persister ? 'Return plain JSON from store()' : 'Pass a plain JSON actor, or configure an actorPersister (defineApp({ actorPersister: { store, lookup } }))'}.`);
+  }
+  const bytes = jsonBytes(stored);
+  if (bytes > RUN_DATA_LIMIT_BYTES) {
     throw new ConfigError(
-      `${where}: an actor was given but no actorPersister is configured (defineApp({ actorPersister }) or on the trigger). ` +
-        'A run stores only the persisted form of its actor, never the object itself.',
+      `${where}: ${what} is ${bytes.toLocaleString('en')} bytes of JSON; a run carries at most ${RUN_DATA_LIMIT_BYTES.toLocaleString('en')}. ` +
+        `Store a reference instead: actorPersister: { store: (actor) => actor.id, lookup: (id) => loadActor(id) }.`,
     );
   }
-  return persister.store(actor);
+  return stored;
 }

@@ -57,12 +57,18 @@ test("extra arguments are stored in the run's input and make it unique; the trig
   assert.equal((await client.buildTrigger({ id: 4 }, 'Ticket.process', { args: { mine: true } })).options.workflowId, built.options.workflowId, 'same effective arguments, same run');
 });
 
-test('an actor without an actorPersister is refused with an error that says so (never stored raw, never dropped)', async () => {
-  const actorMessage = /an actor was given but no actorPersister is configured .*never the object itself/;
-  await assert.rejects(triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actor: { id: 'u1' } }), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
-  await assert.rejects(triggers.runTrigger({ id: 1 }, 'Ticket.process', { scope: { actor: { id: 'u1' } } }), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
-  await assert.rejects(triggers.schedule('Ticket.process', { actor: 'u1' }), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
-  await assert.rejects(triggers.scheduleAndRunTriggers(app, { actor: 'u1' }), (e: unknown) => e instanceof ConfigError && actorMessage.test(e.message));
+test('an actor without an actorPersister is passed through as it is (plain JSON); one that is not JSON, or too large, is refused naming the limit and the fix', async () => {
+  const built = await triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actor: { id: 'u1', role: 'admin' } });
+  assert.deepEqual((built.options.args as [{ actor?: unknown }])[0].actor, { id: 'u1', role: 'admin' }, 'stored as given');
+  assert.notEqual(built.options.workflowId, (await triggers.buildTrigger({ id: 1 }, 'Ticket.process')).options.workflowId, 'and it makes the run unique');
+  await assert.rejects(triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actor: { id: 'u1', since: new Date() } }), (e: unknown) => e instanceof ConfigError && /the actor\.since is a Date, which is not JSON.*configure an actorPersister/.test(e.message));
+  const huge = { id: 'u1', blob: 'x'.repeat(2.5 * 1024 * 1024) };
+  const tooLarge = /the actor is 2,621,4\d\d bytes of JSON; a run carries at most 65,536\. Store a reference instead: actorPersister: \{ store: \(actor\) => actor\.id/;
+  for (const call of [triggers.buildTrigger({ id: 1 }, 'Ticket.process', { actor: huge }), triggers.runTrigger({ id: 1 }, 'Ticket.process', { scope: { actor: huge } }), triggers.schedule('Ticket.process', { actor: huge }), triggers.scheduleAndRunTriggers(app, { actor: huge })]) {
+    await assert.rejects(call, (e: unknown) => e instanceof ConfigError && tooLarge.test(e.message));
+  }
+  const persisting = defineApp({ name: 'big', actorPersister: { store: (a: unknown) => a, lookup: (s: unknown) => s }, resources: [defineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, schedulerCron: false } } })] });
+  await assert.rejects(createTriggerClient({ client: {} as Client, app: persisting }).buildTrigger({ id: 1 }, 'Ticket.process', { actor: huge }), (e: unknown) => e instanceof ConfigError && /the persisted actor \(actorPersister\.store\) is 2,621,4\d\d bytes/.test(e.message));
 });
 
 test('with a persister, only the persisted form of the actor is in the run input, and it makes the run unique', async () => {
