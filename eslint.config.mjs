@@ -1,9 +1,36 @@
 // Lint rules that keep the architecture honest. `workflows/` runs inside Temporal's deterministic
 // sandbox: no Node built-ins, no Prisma, no runtime imports of activities (types only).
 import tseslint from 'typescript-eslint';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+
+// The layers, bottom up: definitions (and errors, config, codec, db) -> prisma, runtime ->
+// client, activities -> worker -> devstack, cli, testing. A folder imports only from below it.
+const above = {
+  'src/definitions': ['runtime', 'prisma', 'client', 'worker', 'db', 'devstack', 'testing', 'cli', 'activities'],
+  'src/db': ['runtime', 'prisma', 'client', 'worker', 'devstack', 'testing', 'cli', 'activities'],
+  'src/prisma': ['runtime', 'client', 'worker', 'devstack', 'testing', 'cli', 'activities'],
+  'src/runtime': ['prisma', 'client', 'worker', 'devstack', 'testing', 'cli', 'activities'],
+  'src/client': ['worker', 'devstack', 'testing', 'cli', 'activities'],
+  'activities': ['client', 'worker', 'devstack', 'testing', 'cli'],
+  'src/worker': ['devstack', 'testing', 'cli'],
+};
+const layerRules = Object.entries(above).map(([folder, forbidden]) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: forbidden.map((dir) => ({
+          group: [`**/${dir}`, `**/${dir}/**`, ...(dir === 'activities' ? [] : [`**/src/${dir}/**`])],
+          message: `${folder}/ sits below ${dir}/ (layers: definitions -> prisma, runtime -> client, activities -> worker -> devstack, cli, testing): move the shared piece down, or the caller up.`,
+        })),
+      },
+    ],
+  },
+}));
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'generated/**', '.tools/**', '.data/**', 'dist/**', 'scratch/**'] },
@@ -22,6 +49,18 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // no import cycles anywhere in the library
+  {
+    files: ['src/**/*.ts', 'activities/**/*.ts', 'workflows/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  ...layerRules,
   {
     files: ['workflows/**/*.ts'],
     rules: {

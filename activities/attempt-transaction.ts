@@ -141,7 +141,7 @@ export async function runAttemptTransaction(env: AttemptEnv, body: AttemptBody):
         prisma.$transaction(
           async (tx: any) => {
             // First in the transaction, before the lock and re-read: row-level security settings.
-            await prepareTransaction(app, t, tx, scope);
+            await prepareTransaction(app, t, tx, scope, mode);
             const { pid, recalled } = await watch.race(body.begin(tx, { workflowId: input.workflowId, runId }));
             watch.setPid(pid);
             if (recalled) return recalled;

@@ -22,7 +22,7 @@ import { decodeKey, encodeKey, recordIdOf } from '../workflows/primary-key';
 import type { AttemptOutcome, ChunkAttemptResult, RunActionInput } from '../workflows/types';
 import { backoffSeconds } from './attempt-outcome';
 import { attemptTimeoutMs, runAttemptTransaction, type AttemptMode } from './attempt-transaction';
-import { resolveWhere } from './find-records';
+import { whereFor } from '../src/definitions/where';
 import { serializeError } from './serialize-error';
 
 /** `SELECT <key columns> FROM <table> WHERE (<key>) IN ((...), ...) FOR UPDATE SKIP LOCKED` */
@@ -122,7 +122,7 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
         }
         const claimedSet = new Set(claimed.map((r) => r.id));
         const inFlight = todo.filter((r) => !claimedSet.has(r.id)).map((r) => r.id);
-        const where = resolveWhere(t, new Date(), ctx.tenant, ctx.actor);
+        const where = whereFor(t, { now: new Date(), tenant: ctx.tenant, actor: ctx.actor, purpose: 'reread', allTenants: false });
         const records = claimed.length ? ((await tx[t.resource.delegate].findMany({ where: { AND: [where ?? {}, keysWhere(pk, claimed.map((r) => r.key))] } })) as Record<string, unknown>[]) : [];
         const matching = records.map((r) => recordIdOf(encodeKey(r, pk), pk));
         const matchingSet = new Set(matching);

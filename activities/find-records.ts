@@ -1,6 +1,6 @@
 /** Scheduler activity: one keyset page of the records matching a trigger. */
 import { ApplicationFailure, log } from '@temporalio/activity';
-import type { App, Trigger } from '../src/definitions/define';
+import type { App } from '../src/definitions/define';
 import { isInfrastructureError } from '../src/prisma/db-errors';
 import { afterCursorWhere, cursorOf, orderFor, type Cursor } from '../src/prisma/keyset';
 import { nullableFields, type AnyPrismaClient } from '../src/prisma/model-meta';
@@ -9,8 +9,9 @@ import { persistActor } from '../src/runtime/actors';
 import { effective } from '../src/runtime/effective';
 import { jsonBytes } from '../src/runtime/json-safe';
 import { recordPlan } from '../src/definitions/wire-plan';
+import { whereFor } from '../src/definitions/where';
 import { buildRunData } from '../src/runtime/run-data';
-import { tenantRef, type Tenant } from '../src/runtime/tenants';
+import { tenantRef } from '../src/runtime/tenants';
 import { encodeKey, recordIdOf, stableStringify } from '../workflows/primary-key';
 import { QUERY_ERROR_TYPE, type FindRecordsInput, type FindRecordsResult, type FoundRecord, type TenantRef } from '../workflows/types';
 import { definitionOfRun } from './definition-of-run';
@@ -23,10 +24,6 @@ export const PAGE_LIMIT_BYTES = 1024 * 1024;
 /** Chunked triggers read this many chunks' worth of keys per page (at most MAX_CHUNK_PAGE records). */
 export const CHUNKS_PER_PAGE = 10;
 export const MAX_CHUNK_PAGE = 10_000;
-
-export function resolveWhere(t: Trigger, now: Date, tenant: Tenant | null, actor: unknown): Record<string, unknown> | undefined {
-  return typeof t.where === 'function' ? t.where({ now, tenant, actor }) : t.where;
-}
 
 /**
  * One page, heartbeating while it runs (a dead worker is noticed in a minute, not at the 10-minute
@@ -62,7 +59,8 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   const e = effective(app, t);
   const scope = await resolveScope(app, t, { tenant: tenant?.key ?? null, ...(tenant?.value !== undefined ? { tenantValue: tenant.value } : {}), ...(input.actor !== undefined ? { actor: input.actor } : {}), ...(input.authorize !== undefined ? { authorize: input.authorize } : {}) });
   // The runs carry the tick's actor (cron ticks: the default actor), persisted.
-  const runActor = input.actor !== undefined ? input.actor : await persistActor(e.defaultActor ?? undefined, e.actorPersister || undefined, `${t.id}.defaultActor`).catch(() => undefined);
+  // (without a persister the default actor is not stored: every run looks it up)
+  const runActor = input.actor !== undefined ? input.actor : e.actorPersister ? await persistActor(e.defaultActor ?? undefined, e.actorPersister, `${t.id}.defaultActor`).catch(() => undefined) : undefined;
 
   const pk = t.resource.primaryKey;
   const nullable = t.sort ? await nullableFields(prisma, t.resource) : new Set<string>();
@@ -74,7 +72,7 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   const extra = { ...(tenants ? { tenants } : {}), ...(runActor !== undefined ? { runActor } : {}) };
   if (take <= 0) return { plan, records: [], cursor: input.cursor, done: true, ...extra };
 
-  const where = resolveWhere(t, new Date(input.now), scope.tenant, scope.actor);
+  const where = whereFor(t, { now: new Date(input.now), tenant: scope.tenant, actor: scope.actor, purpose: 'scan', allTenants: t.useTenantFromRecord === true });
   const conditions = [where ?? {}];
   if (input.cursor) conditions.push(afterCursorWhere(order, input.cursor as Cursor));
   const needFullRecord = typeof t.readMetadata === 'function' || typeof t.extraArgs === 'function' || t.useTenantFromRecord === true || (t.chunks?.by?.length ?? 0) > 0;
@@ -88,7 +86,7 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   // With a prepareTransaction hook (row-level security), the page is read inside a transaction it prepared.
   const rows = e.prepareTransaction
     ? await prisma.$transaction(async (tx: AnyPrismaClient) => {
-        await prepareTransaction(app, t, tx, scope);
+        await prepareTransaction(app, t, tx, scope, 'scan');
         return query(tx);
       })
     : await query(prisma);

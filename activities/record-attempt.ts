@@ -14,7 +14,7 @@ import { lockSql, runtimeModels, type AnyPrismaClient } from '../src/prisma/mode
 import { decodeKey, recordIdOf } from '../workflows/primary-key';
 import type { AttemptOutcome, RunActionInput } from '../workflows/types';
 import { runAttemptTransaction, type AttemptMode } from './attempt-transaction';
-import { resolveWhere } from './find-records';
+import { whereFor } from '../src/definitions/where';
 
 /** Prisma's "record to update/delete not found": the record vanished under us (AshOban's StaleRecord). */
 const isRecordNotFound = (err: unknown): boolean => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2025';
@@ -76,7 +76,7 @@ export async function runRecordAttempt(app: App, prisma: AnyPrismaClient, t: Tri
         return { pid };
       },
       async act(tx, ctx, handle) {
-        const where = resolveWhere(t, new Date(), ctx.tenant, ctx.actor);
+        const where = whereFor(t, { now: new Date(), tenant: ctx.tenant, actor: ctx.actor, purpose: 'reread', allTenants: false });
         const record = await tx[t.resource.delegate].findFirst({ where: { AND: [key, where ?? {}] } });
         if (!record) throw new TriggerNoLongerApplies(`record no longer matches the where of ${t.id}`);
         if (t.debug) log.debug(`Trigger ${t.id} triggered for primary key ${JSON.stringify(key)}`, { mode, attempt: input.attempt });

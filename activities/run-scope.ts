@@ -4,6 +4,7 @@
  * its transactions; the tenants a definition lists.
  */
 import type { App, ScheduledAction, Trigger } from '../src/definitions/define';
+import type { TransactionScope } from '../src/definitions/types';
 import { effective } from '../src/runtime/effective';
 import { lookupActor } from '../src/runtime/actors';
 import { buildContext, type CurrentRun, type RunFacts } from '../src/runtime/run-scope';
@@ -29,14 +30,14 @@ export async function resolveScope(app: App, def: Trigger | ScheduledAction, sco
 }
 
 /** `prepareTransaction(tx, ...)` when the definition (or its resource, or the app) has one. */
-export async function prepareTransaction(app: App, def: Trigger, tx: unknown, scope: ResolvedScope): Promise<void> {
+export async function prepareTransaction(app: App, def: Trigger, tx: unknown, scope: ResolvedScope, purpose: TransactionScope['purpose']): Promise<void> {
   const hook = effective(app, def).prepareTransaction;
-  if (hook) await hook(tx, { actor: scope.actor, tenant: scope.tenant, trigger: def.id, authorize: scope.authorize });
+  if (hook) await hook(tx, { actor: scope.actor, tenant: scope.tenant, trigger: def.id, authorize: scope.authorize, purpose });
 }
 
 /** What `currentRun()` returns inside the run's user code. */
 export function currentRunOf(app: App, def: Trigger | ScheduledAction, facts: RunFacts, scope: ResolvedScope): CurrentRun {
-  return { ...facts, actor: scope.actor, tenant: scope.tenant, shared: buildContext(effective(app, def).sharedContext, facts, scope.context).shared };
+  return { ...facts, resource: def.resource.model, actor: scope.actor, tenant: scope.tenant, shared: buildContext(effective(app, def).sharedContext, facts, scope.context).shared };
 }
 
 /** The tenants of a definition, as runs carry them; null: no tenant (the default is one: null). */

@@ -28,7 +28,7 @@ export type {
   TimeoutFn,
 } from './definitions/types';
 // Run after write (a Prisma client extension)
-export { runAfterWrite, DEFAULT_WRITE_OPERATIONS, type RunAfterWriteOptions, type WriteOperation } from './runtime/run-after-write';
+export { runAfterWrite, DEFAULT_WRITE_OPERATIONS, type RunAfterWriteOptions, type WriteOperation } from './client/run-after-write';
 // Actors, tenants and the run's context
 export { storeActor, lookupActor, type ActorPersister } from './runtime/actors';
 export { currentRun, isTriggerRun, buildContext, type CurrentRun, type SharedContext, type SharedContextKey } from './runtime/run-scope';

@@ -10,6 +10,7 @@ import { createTriggerClient, type StartedRun } from '../client/trigger-client';
 import { and, quote } from '../client/visibility';
 import { scheduleIdFor } from '../definitions/names';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
+import { whereFor } from '../definitions/where';
 import { ConfigError } from '../errors';
 import type { OverlapPolicy } from '../definitions/options';
 import { OVERLAP_POLICIES } from '../worker/sync-schedules';
@@ -75,7 +76,7 @@ async function wheres(app: App, t: Trigger, prisma: AnyPrismaClient, tenant?: Te
   const tenants: (Tenant | null)[] =
     tenant !== undefined ? [tenant] : t.useTenantFromRecord ? [null] : (await listTenantsOf(app, t, prisma)).map((ref) => (ref ? tenantValue(ref.key, ref.value as Tenant | undefined) : null));
   const now = new Date();
-  return tenants.map((tn) => ({ tenant: tn, where: (typeof t.where === 'function' ? t.where({ now, tenant: tn, actor }) : t.where) ?? {} }));
+  return tenants.map((tn) => ({ tenant: tn, where: whereFor(t, { now, tenant: tn, actor, purpose: 'scan', allTenants: tenant === undefined && t.useTenantFromRecord === true }) ?? {} }));
 }
 
 export async function definitionStatus(client: Client, app: App, def: Trigger | ScheduledAction, prisma?: AnyPrismaClient): Promise<DefinitionStatus> {

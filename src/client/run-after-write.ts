@@ -19,9 +19,9 @@
  */
 import type { Duration } from '@temporalio/common';
 import { ConfigError } from '../errors';
-import { currentRun } from './run-scope';
-import type { Tenant } from './tenants';
-import type { TriggerClient } from '../client/trigger-client';
+import { currentRun } from '../runtime/run-scope';
+import type { Tenant } from '../definitions/types';
+import type { TriggerClient } from './trigger-client';
 
 export type WriteOperation = 'create' | 'update' | 'upsert' | 'createManyAndReturn' | 'updateManyAndReturn';
 

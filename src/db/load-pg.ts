@@ -1,4 +1,4 @@
-/** `pg` is an optional peer of the package: the dev stack loads it only when it needs a connection. */
+/** `pg` is an optional peer of the package: loaded only where a plain connection is needed (migrations, the dev stack). */
 import type * as Pg from 'pg';
 import { ConfigError } from '../errors';
 

@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from 'pg';
-import { loadPg } from '../devstack/load-pg';
+import { loadPg } from './load-pg';
 import { redactText } from '../redact';
 import { MigrationError, TriggerError } from '../errors';
 

@@ -8,10 +8,11 @@ import { DefinitionError } from '../errors';
 import { CronSyntaxError, nextCronTime, parseCron } from './cron';
 import { didYouMean } from './did-you-mean';
 import { defaultQueue, defaultSchedulerWorkflowType, defaultWorkflowType, delegateName, triggerId } from './names';
-import type { AppDefinition, ResourceDefinition } from './options';
+import type { ResourceDefinition } from './options';
+import type { ActorPersister, PrepareTransactionFn, SharedContext, TenantKeyFn } from './types';
 import { appSchema, resourceSchema, scheduledActionSchema, triggerSchema, type AppConfig, type ResourceConfig, type ScheduledActionConfig, type TriggerConfig } from './schema';
 
-export type { AppDefinition, DeclarativeAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition } from './options';
+export type { DeclarativeAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition } from './options';
 
 /** A trigger with every default filled in. */
 export interface Trigger extends TriggerConfig {
@@ -55,6 +56,26 @@ export interface Resource {
   tenantKey: ResourceConfig['tenantKey'];
   prepareTransaction: ResourceConfig['prepareTransaction'];
   sharedContext: ResourceConfig['sharedContext'];
+}
+
+/** The application: its name, its resources, and the settings every run shares. */
+export interface AppDefinition {
+  /** Owner tag of this app's Schedules and runs (search attribute `TriggerOwner`). */
+  name: string;
+  /** Resources made by `defineResource`. */
+  resources: Resource[];
+  /** Commit markers table (`{ table, schema }`), or `false` for none (see README, Reliability). @default { table: 'ptt_run_commit' } */
+  commitMarkers?: false | { table?: string; schema?: string };
+  /** Persists run actors: `{ store(actor) => json, lookup(json | null) => actor | null }` (AshOban's actor_persister). @default none: an actor given to a call is stored as it is (plain JSON, at most 64 KiB) */
+  actorPersister?: ActorPersister;
+  /** Whether runs act with authorization, handed to `prepareTransaction` (a call may say otherwise). @default true */
+  authorize?: boolean;
+  /** `(tx, { actor, tenant, trigger, authorize }) => …`, first in every run's transaction (row-level security). @default none */
+  prepareTransaction?: PrepareTransactionFn;
+  /** As for triggers, for the whole app. @default none */
+  sharedContext?: SharedContext;
+  /** `(tenant) => string` for tenants that are not strings or numbers. @default none */
+  tenantKey?: TenantKeyFn;
 }
 
 /** A validated application: every resource, trigger and scheduled action, with lookups. */
@@ -152,6 +173,12 @@ export function defineResource<R = any, TTx = any, TPrisma = any>(definition: Re
     if (t.chunks && t.readMetadata) throw new DefinitionError(`${path}.chunks`, 'a chunk run carries records, not per-record metadata: remove readMetadata, or chunks.');
     if (t.chunks && t.triggerOnce) throw new DefinitionError(`${path}.chunks`, 'triggerOnce remembers runs per record, and a chunk run holds many: remove triggerOnce, or chunks.');
     if (t.chunks && typeof t.action === 'function') throw new DefinitionError(`${path}.action`, 'with chunks, a function action goes in chunkAction: (records, ctx) => …; action takes a declarative { update } or { delete: true }.');
+    if (t.useTenantFromRecord && !t.tenantFrom) {
+      throw new DefinitionError(`${path}.useTenantFromRecord`, "gives each run its record's tenant, read with tenantFrom: add tenantFrom: (record) => record.organisationId (the field that holds the tenant), or remove useTenantFromRecord.");
+    }
+    if (t.tenantFrom && !t.useTenantFromRecord) {
+      throw new DefinitionError(`${path}.tenantFrom`, 'is read only with useTenantFromRecord: true (runs take the tenant of their record): add it, or remove tenantFrom.');
+    }
     if (t.onErrorFailsJob && !t.onError) {
       throw new DefinitionError(`${path}.onErrorFailsJob`, 'is set but there is no onError handler: add `onError`, or remove `onErrorFailsJob`.');
     }

@@ -2,11 +2,7 @@
  * The user-facing option types, with their documentation and defaults. The zod schemas in
  * schema.ts validate them; test/unit/option-types.test.ts keeps the two in step.
  */
-import type { ActorPersister } from '../runtime/actors';
-import type { Resource } from './define';
-import type { SharedContext } from '../runtime/run-scope';
-import type { Tenant, TenantKeyFn } from '../runtime/tenants';
-import type { ActionContext, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTransactionFn, RecordDataInput, ScheduledActionContext, TimeoutFn, WhereInput } from './types';
+import type { ActionContext, ActorPersister, ChunkActionResult, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTransactionFn, RecordDataInput, ScheduledActionContext, SharedContext, Tenant, TenantKeyFn, TimeoutFn, WhereInput } from './types';
 
 /** A declarative action: a Prisma update (data, or a function of the record) or a delete. */
 export type DeclarativeAction<R> = { update: Record<string, unknown> | ((record: R, ctx: ActionContext) => Record<string, unknown> | Promise<Record<string, unknown>>) } | { delete: true };
@@ -14,10 +10,6 @@ export type DeclarativeAction<R> = { update: Record<string, unknown> | ((record:
 /** Temporal's Schedule overlap policies, by name. */
 export type OverlapPolicy = 'skip' | 'bufferOne' | 'bufferAll' | 'allowAll' | 'cancelOther' | 'terminateOther';
 
-/** What a `chunkAction` may return: the records it could not process, with why. */
-export interface ChunkActionResult<R> {
-  failed?: { record: R; error: unknown }[];
-}
 
 /** `active`: running; `paused`: Schedule paused and runs cancelled; `deleted`: Schedule removed. */
 export type DefinitionState = 'active' | 'paused' | 'deleted';
@@ -238,22 +230,3 @@ export interface ResourceDefinition<R = any, TTx = any, TPrisma = any> {
   sharedContext?: SharedContext;
 }
 
-/** The application: its name, its resources, and the settings every run shares. */
-export interface AppDefinition {
-  /** Owner tag of this app's Schedules and runs (search attribute `TriggerOwner`). */
-  name: string;
-  /** Resources made by `defineResource`. */
-  resources: Resource[];
-  /** Commit markers table (`{ table, schema }`), or `false` for none (see README, Reliability). @default { table: 'ptt_run_commit' } */
-  commitMarkers?: false | { table?: string; schema?: string };
-  /** Persists run actors: `{ store(actor) => json, lookup(json | null) => actor | null }` (AshOban's actor_persister). @default none: an actor given to a call is refused */
-  actorPersister?: ActorPersister;
-  /** Whether runs act with authorization, handed to `prepareTransaction` (a call may say otherwise). @default true */
-  authorize?: boolean;
-  /** `(tx, { actor, tenant, trigger, authorize }) => …`, first in every run's transaction (row-level security). @default none */
-  prepareTransaction?: PrepareTransactionFn;
-  /** As for triggers, for the whole app. @default none */
-  sharedContext?: SharedContext;
-  /** `(tenant) => string` for tenants that are not strings or numbers. @default none */
-  tenantKey?: TenantKeyFn;
-}

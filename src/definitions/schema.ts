@@ -4,10 +4,7 @@
  */
 import { z } from 'zod';
 import { didYouMean } from './did-you-mean';
-import type { ActorPersister } from '../runtime/actors';
-import type { ChunkActionResult } from './options';
-import type { Tenant, TenantKeyFn } from '../runtime/tenants';
-import type { ActionContext, ActionResult, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTransactionFn, RecordDataInput, ScheduledActionContext, TimeoutFn, WhereInput } from './types';
+import type { ActionContext, ActionResult, ActorPersister, ChunkActionResult, BackoffFn, ListTenantsFn, OnErrorContext, PrepareTransactionFn, RecordDataInput, ScheduledActionContext, Tenant, TenantKeyFn, TimeoutFn, WhereInput } from './types';
 
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { message: `expected ${what} (a function)` });
 const plainObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: 'expected an object' });
@@ -57,7 +54,7 @@ const actorPersister = z.custom<ActorPersister>(
   { message: 'expected { store(actor) => json, lookup(json | null) => actor | null } (either may be async)' },
 );
 /** A tenant: a string, a number, or an object named by `tenantKey`. */
-const tenant = z.union([z.string(), z.number(), plainObject]);
+const tenant = z.union([z.string(), z.number(), z.custom<object>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { message: 'expected an object' })]);
 const listTenants = z.union([z.array(tenant), fn<ListTenantsFn>('a listTenants function')]);
 const sharedContext = z.union([z.literal('all'), z.array(z.enum(['triggerRun', 'run']))]);
 const prepareTransaction = fn<PrepareTransactionFn>('a prepareTransaction function');

@@ -1,7 +1,25 @@
 /** Types handed to user code (actions, on-error handlers, where functions, backoff functions). */
-import type { Tenant } from '../runtime/tenants';
 
-export type { Tenant };
+/**
+ * A tenant: a string, a number, or an object (of any shape, an interface included) that
+ * `tenantKey` names. Ids and search attributes use its key: a string is its own key, a number
+ * its decimal text, an object what `tenantKey` returns (AshOban's `ToTenant`).
+ */
+export type Tenant = string | number | object;
+
+/** Names an object tenant with a non-empty string (called for object tenants only). */
+export type TenantKeyFn<T = any> = (tenant: T) => string;
+
+/** Turns actors into JSON for a run's input and back (either side may be async). */
+export interface ActorPersister<A = unknown> {
+  store(actor: A): unknown;
+  /** Called with the stored form, or null when the run has none (then return null for the default). */
+  lookup(stored: unknown): A | null | Promise<A | null>;
+}
+
+/** The library's own context keys that `sharedContext` may share: the trigger-run flag and the run's facts. */
+export type SharedContextKey = 'triggerRun' | 'run';
+export type SharedContext = 'all' | SharedContextKey[];
 
 /** An error as it travels between attempts (through Temporal), and as `onError` receives it. */
 export interface SerializedError {
@@ -15,9 +33,17 @@ export interface SerializedError {
 /** Input of a `where` function: the tick's time (scheduler) or the run's time (re-read), the tenant and the actor. */
 export interface WhereInput {
   now: Date;
+  /** The tenant read for: the tick's (scan), the run's (reread); null without tenants and in a scan of all tenants. */
   tenant: Tenant | null;
   /** The run's actor (the tick's, in the scheduler): looked up, or `defaultActor`, or null. */
   actor: unknown;
+  /**
+   * `scan`: the scheduler reading the records that match; `reread`: an attempt re-reading its
+   * record(s) just before the action (a record that no longer matches is not acted on).
+   */
+  purpose: 'scan' | 'reread';
+  /** True in the scan of a `useTenantFromRecord` trigger, which reads across every tenant at once. */
+  allTenants: boolean;
 }
 
 /** What `readMetadata` and `extraArgs` functions see besides the record. */
@@ -35,6 +61,12 @@ export interface TransactionScope {
   tenant: Tenant | null;
   /** `<Resource>.<name>` */
   trigger: string;
+  /**
+   * What the transaction is for: `scan`, the scheduler reading a page of matching records (read
+   * only); `action`, an attempt re-reading its record(s) and running the action; `onError`, the
+   * error handler after the last attempt. A row-level-security hook can give each its own role.
+   */
+  purpose: 'scan' | 'action' | 'onError';
   /** Whether the run acts with authorization (`authorize`, app default true, per call). */
   authorize: boolean;
 }
@@ -97,3 +129,8 @@ export type ActionResult = unknown;
 
 /** `(attempt, error) => seconds` to wait before the next attempt. */
 export type BackoffFn = (attempt: number, error: SerializedError) => number;
+
+/** What a `chunkAction` may return: the records it could not process, with why. */
+export interface ChunkActionResult<R> {
+  failed?: { record: R; error: unknown }[];
+}

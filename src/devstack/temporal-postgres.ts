@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { ConfigError, DevStackError } from '../errors';
-import { loadPg } from './load-pg';
+import { loadPg } from '../db/load-pg';
 import type { PostgresPersistenceConfig } from './temporal-config';
 
 /** `persistence` option of the Temporal stack when history lives in PostgreSQL. */

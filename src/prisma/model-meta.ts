@@ -184,16 +184,24 @@ export function databaseUnavailable(err: unknown, when: string): TriggerError {
 function verifyTrigger(t: Trigger, fields: Map<string, RuntimeField>): void {
   const path = `${t.id}.where`;
   if (typeof t.where === 'function') {
+    // Sampled only where the scan really reads without a tenant: a trigger with tenants never
+    // sees `tenant: null` from the scheduler, so its where is checked when it runs.
+    if ((t.listTenants ?? t.resource.listTenants) !== undefined) return verifyOrdering(t, fields);
     let sample: unknown;
     try {
-      sample = t.where({ now: new Date(), tenant: null, actor: null });
+      sample = t.where({ now: new Date(), tenant: null, actor: null, purpose: 'scan', allTenants: t.useTenantFromRecord === true });
     } catch {
-      sample = undefined; // depends on a tenant: checked when it runs
+      sample = undefined; // depends on the actor or the time: checked when it runs
     }
     checkWhereKeys(path, sample, fields);
   } else {
     checkWhereKeys(path, t.where, fields);
   }
+  verifyOrdering(t, fields);
+}
+
+/** `chunks.by` and `sort` name scalar fields (sort fields orderable ones). */
+function verifyOrdering(t: Trigger, fields: Map<string, RuntimeField>): void {
   for (const f of t.chunks?.by ?? []) {
     const field = fields.get(f);
     if (!field || field.kind === 'object') {

@@ -8,10 +8,9 @@
  * (with the context given at start). `buildContext` is AshOban's `build_context`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { SharedContext, SharedContextKey } from '../definitions/types';
 
-/** The library's own context keys that `sharedContext` may share: the trigger-run flag and the run's facts. */
-export type SharedContextKey = 'triggerRun' | 'run';
-export type SharedContext = 'all' | SharedContextKey[];
+export type { SharedContext, SharedContextKey };
 
 export interface RunFacts {
   /** `<Resource>.<name>` of the trigger or scheduled action. */
@@ -21,6 +20,8 @@ export interface RunFacts {
 }
 
 export interface CurrentRun extends RunFacts {
+  /** The Prisma model of the trigger or scheduled action (`Ticket`). */
+  resource: string;
   actor: unknown;
   tenant: unknown;
   /** What travels on into runs started from inside this one (see `sharedContext`). */
@@ -35,11 +36,18 @@ export function currentRun(): CurrentRun | undefined {
 }
 
 /**
- * True inside a trigger's action or onError and inside a scheduled action, including everything
- * they call (AshOban's `AshObanInteraction` policy check); false anywhere else.
+ * AshOban's `AshObanInteraction` check. Without an argument: true inside a trigger's action or
+ * onError and inside a scheduled action, including everything they call; false anywhere else.
+ * With a model (code guarding that model, such as a Prisma extension's hook for `Invoice`): true
+ * when the run is one of that model's, or when the run shares its trigger-run flag
+ * (`sharedContext: ['triggerRun']` or `'all'`, on the run or on the one that started it), as
+ * AshOban's check passes on other resources only through the shared context.
  */
-export function isTriggerRun(): boolean {
-  return storage.getStore() !== undefined;
+export function isTriggerRun(model?: string): boolean {
+  const run = storage.getStore();
+  if (!run) return false;
+  if (model === undefined || run.resource === model) return true;
+  return run.shared.triggerRun === true;
 }
 
 /**

@@ -35,6 +35,8 @@ const app = defineApp({
   // Row-level security: act as a role the policies apply to, with the actor in a setting.
   prepareTransaction: async (tx, scope) => {
     scopes.push(scope);
+    // the scheduler's page read gets a read-only transaction; attempts may write
+    if (scope.purpose === 'scan') await tx.$executeRawUnsafe('SET TRANSACTION READ ONLY');
     await tx.$executeRawUnsafe(`SET LOCAL ROLE ${role}`);
     if (scope.actor && scope.authorize) await tx.$executeRawUnsafe(`SELECT set_config('app.actor_id', $1, true)`, (scope.actor as { id: string }).id);
     if (!scope.authorize) await tx.$executeRawUnsafe(`SELECT set_config('app.actor_id', 'system', true)`);
@@ -69,7 +71,7 @@ test('without an actor the row-level policy refuses the write and the run fails'
   const handle = await engine.triggers.runTrigger(t, 'Ticket.guarded');
   await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && /row-level security/.test(String((err.cause as Error)?.message)));
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'open');
-  assert.deepEqual(scopes.at(-1), { actor: null, tenant: null, trigger: 'Ticket.guarded', authorize: true });
+  assert.deepEqual(scopes.at(-1), { actor: null, tenant: null, trigger: 'Ticket.guarded', authorize: true, purpose: 'action' });
 });
 
 test('with an actor the same run succeeds; prepareTransaction saw it first in the transaction', async () => {
@@ -77,7 +79,7 @@ test('with an actor the same run succeeds; prepareTransaction saw it first in th
   const result = (await (await engine.triggers.runTrigger(t, 'Ticket.guarded', { actor: { id: 'alice' } })).result()) as RecordRunResult;
   assert.equal(result.outcome, 'success');
   assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: t.id } })).status, 'processed');
-  assert.deepEqual(scopes.at(-1), { actor: { id: 'alice' }, tenant: null, trigger: 'Ticket.guarded', authorize: true });
+  assert.deepEqual(scopes.at(-1), { actor: { id: 'alice' }, tenant: null, trigger: 'Ticket.guarded', authorize: true, purpose: 'action' });
 });
 
 test('authorize: false reaches prepareTransaction (here: act as the system)', async () => {
@@ -87,10 +89,12 @@ test('authorize: false reaches prepareTransaction (here: act as the system)', as
   assert.equal(scopes.at(-1)?.authorize, false);
 });
 
-test('the scheduler reads through prepareTransaction too', async () => {
+test('the scheduler reads through prepareTransaction too, told it is a scan (here: read only), and each attempt is told it acts', async () => {
   scopes.length = 0;
   await ctx.prisma.ticket.create({ data: { subject: 'rls: from a tick' } });
   const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'guarded'], { drain: true, actor: { id: 'bob' } });
   assert.equal(r.byKind.record.success, 2, "this one and the first test's anonymous ticket, now with an actor");
   assert.ok(scopes.length >= 2 && scopes.every((s) => (s.actor as { id: string } | null)?.id === 'bob'), 'the page query and the run both prepared with the actor');
+  assert.deepEqual([...new Set(scopes.map((s) => s.purpose))].sort(), ['action', 'scan']);
+  assert.equal(scopes[0]?.purpose, 'scan', 'the page read comes first');
 });

@@ -293,6 +293,16 @@ describe('defineResource: errors', () => {
     assert.equal(ticketWith({ onErrorFailsJob: true, onError: async () => undefined }).triggers[0]!.onErrorFailsJob, true);
   });
 
+  test('useTenantFromRecord needs tenantFrom, and tenantFrom needs useTenantFromRecord (no run silently gets tenant null)', () => {
+    const missing = definitionError(() => ticketWith({ useTenantFromRecord: true }));
+    assert.equal(missing.path, 'Ticket.triggers.process.useTenantFromRecord');
+    assert.match(missing.message, /read with tenantFrom: add tenantFrom: \(record\) => /);
+    const unused = definitionError(() => ticketWith({ tenantFrom: (r: { org: string }) => r.org }));
+    assert.equal(unused.path, 'Ticket.triggers.process.tenantFrom');
+    assert.match(unused.message, /only with useTenantFromRecord: true/);
+    assert.equal(ticketWith({ useTenantFromRecord: true, tenantFrom: (r: { org: string }) => r.org }).triggers[0]!.useTenantFromRecord, true);
+  });
+
   test('several problems are all reported, the first one gives the path', () => {
     const err = definitionError(() => ticketWith({ maxAttempts: 0, maxAtempts: 2 }));
     assert.match(err.message, /maxAtempts/);
