@@ -236,7 +236,7 @@ test("AshOban: a paused trigger's scheduler is run and cancels; a failing schedu
   assert.equal(broken.byKind.scheduler.failure, 1);
   // the failed tick says which trigger, which page and why
   await assert.rejects((await engine.triggers.schedule('Ticket.brokenWhere')).result(), (err: unknown) => {
-    assert.match(String((err as { cause?: Error }).cause?.message), /^Ticket\.brokenWhere: the record query failed on page 1 \(after 0 records, 0 runs started\) after 1 attempt\(s\): where exploded$/);
+    assert.match(String((err as { cause?: Error }).cause?.message), /^Ticket\.brokenWhere: the record query failed on page 1 \(after 0 records, 0 runs started\) after 1 attempt\(s\): Ticket\.brokenWhere\.where: threw while the scheduler read the matching records: where exploded$/);
     return true;
   });
 });

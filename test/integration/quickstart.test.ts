@@ -24,7 +24,7 @@ test('the quickstart processes its two tickets and drains with the scheduler and
     notDrained: [],
     byKind: { scheduler: { ...zero, success: 1 }, record: { ...zero, success: 2 }, scheduledAction: zero },
   });
-  assert.deepEqual(runs.map((r) => [r.kind, r.name, r.outcome]), [['scheduler', 'Ticket.process', 'success'], ['record', 'Ticket.process', 'success'], ['record', 'Ticket.process', 'success']]);
+  assert.deepEqual(runs.map((r) => [r.kind, r.name, r.outcome]), [['scheduler', 'Ticket.triage', 'success'], ['record', 'Ticket.triage', 'success'], ['record', 'Ticket.triage', 'success']]);
   assert.equal(await ctx.prisma.ticket.count({ where: { subject: { startsWith: 'quickstart' }, status: 'processed' } }), 2);
 });
 
