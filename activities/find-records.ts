@@ -1,7 +1,7 @@
 /** Scheduler activity: one keyset page of the records matching a trigger. */
 import { ApplicationFailure, log } from '@temporalio/activity';
 import type { App } from '../src/definitions/define';
-import { isInfrastructureError } from '../src/prisma/db-errors';
+import { isInfrastructureError, withoutCodeFrame } from '../src/prisma/db-errors';
 import { afterCursorWhere, cursorOf, orderFor, type Cursor } from '../src/prisma/keyset';
 import { nullableFields, type AnyPrismaClient } from '../src/prisma/model-meta';
 import { redactText } from '../src/redact';
@@ -37,7 +37,7 @@ export async function findRecords(app: App, prisma: AnyPrismaClient, input: Find
     return await withHeartbeat(() => findPage(app, prisma, input));
   } catch (err) {
     if (isInfrastructureError(err)) throw err;
-    throw ApplicationFailure.create({ type: QUERY_ERROR_TYPE, nonRetryable: true, message: redactText(err instanceof Error ? err.message : String(err)) });
+    throw ApplicationFailure.create({ type: QUERY_ERROR_TYPE, nonRetryable: true, message: redactText(err instanceof Error ? withoutCodeFrame(err.message) : String(err)) });
   }
 }
 

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
 import type { SerializedError } from '../src/definitions/types';
+import { withoutCodeFrame } from '../src/prisma/db-errors';
 import { redactText } from '../src/redact';
 
 /**
@@ -12,7 +13,7 @@ export function serializeError(err: unknown): SerializedError {
     const code = (err as { code?: unknown }).code;
     return {
       name: err.name,
-      message: redactText(String(err.message)),
+      message: redactText(withoutCodeFrame(String(err.message))),
       ...(typeof code === 'string' ? { code } : {}),
       ...(err.stack ? { stack: redactText(err.stack.split('\n').slice(0, 12).join('\n')) } : {}),
     };

@@ -84,6 +84,10 @@ export async function migrate(
     await client.connect();
   } catch (err) {
     const u = safeUrl(databaseUrl);
+    if ((err as { code?: unknown })?.code === '3D000') {
+      const name = decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+      throw new TriggerError('DATABASE_MISSING', `The database server at ${u} answered, but the database "${name}" does not exist on it: create it (\`createdb ${name}\`, or \`CREATE DATABASE "${name}"\`), then migrate again; or fix the database name in DATABASE_URL.`, { cause: err });
+    }
     throw new TriggerError('DATABASE_UNAVAILABLE', `Cannot reach the database at ${u} to migrate it: ${redactText(err instanceof Error ? err.message : String(err))}. Start it, or check DATABASE_URL.`, { cause: err });
   }
   try {

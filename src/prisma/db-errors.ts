@@ -43,3 +43,17 @@ export function unreachableAddress(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Prisma's message without the caller's code frame: Prisma quotes the lines of the file that made
+ * the call ("Invalid `...` invocation in <file>:<line>", then numbered source lines), which for a
+ * trigger is this library's compiled code, not the user's. What is left says what was wrong.
+ */
+export function withoutCodeFrame(message: string): string {
+  if (!/^\s*Invalid `[^`]*` invocation/.test(message)) return message;
+  const blocks = message.split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
+  // the header ("Invalid `...` invocation in <file>:<line>") and the frame (numbered source lines, then the arguments)
+  const kept = blocks.filter((b) => !/^Invalid `[^`]*` invocation/.test(b) && !/^(→\s*)?\d+\s/.test(b));
+  const text = kept.join('\n').replace(/\s*Available options are marked with \?\.?/, '').trim();
+  return text || message;
+}

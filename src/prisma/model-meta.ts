@@ -7,6 +7,7 @@ import type { App, Resource, Trigger } from '../definitions/define';
 import { DefinitionError, TriggerError } from '../errors';
 import { redactText } from '../redact';
 import { probeCommitMarkers } from './commit-markers';
+import { causeChain } from '../cause-chain';
 import { isInfrastructureError, sqlState, unreachableAddress } from './db-errors';
 import { orderFor } from './keyset';
 import { qualifiedTable, quoteIdent } from './sql';
@@ -105,6 +106,7 @@ export async function verifyAgainstPrisma(prisma: AnyPrismaClient, resources: re
   try {
     await prisma.$queryRawUnsafe('SELECT 1');
   } catch (err) {
+    if (sqlState(err) === '3D000') throw databaseMissing(err);
     throw databaseUnavailable(err, 'boot');
   }
   const models = runtimeModels(prisma);
@@ -168,6 +170,17 @@ export async function verifyAgainstPrisma(prisma: AnyPrismaClient, resources: re
       );
     }
   }
+}
+
+/** `DATABASE_MISSING`: the server answered, but has no database of that name (SQLSTATE 3D000). */
+function databaseMissing(err: unknown): TriggerError {
+  const name = [...causeChain(err)].map((e) => (typeof e.db === 'string' ? e.db : undefined)).find(Boolean);
+  const db = name ? `"${name}"` : 'named in the URL';
+  return new TriggerError(
+    'DATABASE_MISSING',
+    `The database server answered, but the database ${db} does not exist on it: create it (\`createdb ${name ?? '<name>'}\`, or \`CREATE DATABASE ${name ? `"${name}"` : '<name>'}\`) and run your migrations, or fix the database name in the URL the PrismaClient was given (DATABASE_URL).`,
+    { cause: err },
+  );
 }
 
 /** `DATABASE_UNAVAILABLE` naming where the database was looked for (never credentials) and the cause. */

@@ -55,6 +55,26 @@ test('an unreachable database at boot is DATABASE_UNAVAILABLE naming host and po
   }
 });
 
+test('a database that does not exist on a running server is DATABASE_MISSING saying to create it, at boot and for migrate(), without credentials', async () => {
+  const url = new URL(ctx.db.url);
+  const name = `ptt_no_such_db_${process.pid}`;
+  url.pathname = `/${name}`;
+  url.password = SECRET;
+  const prisma = createPrismaClient(url.toString());
+  try {
+    await assert.rejects(
+      bootTriggers({ client: ctx.env.client, app: app(), prisma, registerSchedules: false, warn: () => {} }),
+      isError('DATABASE_MISSING', (m) => assert.match(m, new RegExp(`the database "${name}" does not exist on it: create it \\(\`createdb ${name}\``))),
+    );
+  } finally {
+    await prisma.$disconnect();
+  }
+  await assert.rejects(
+    migrate(url.toString(), path.resolve(__dirname, '../../prisma/migrations')),
+    isError('DATABASE_MISSING', (m) => assert.match(m, new RegExp(`answered, but the database "${name}" does not exist on it: create it`))),
+  );
+});
+
 test('a database without the tables says to run the migrations; so does a missing commit-marker table', async () => {
   // an empty database: no migrations applied
   const name = `ptt_${process.env.PTT_TEST_RUN_ID ?? process.pid}_empty_${Date.now() % 100000}`;

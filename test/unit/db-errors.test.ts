@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isInfrastructureError, unreachableAddress } from '../../src/prisma/db-errors';
+import { isInfrastructureError, unreachableAddress, withoutCodeFrame } from '../../src/prisma/db-errors';
 
 /** Shapes seen from Prisma 7 + @prisma/adapter-pg and pg against a stopped, killed or restarted Postgres. */
 const seen = {
@@ -34,4 +34,13 @@ test('the unreachable address is taken from the error, never credentials', () =>
   assert.equal(unreachableAddress(seen.unreachable), '127.0.0.1:29976');
   assert.equal(unreachableAddress(seen.refused), '127.0.0.1:5433');
   assert.equal(unreachableAddress(new Error('x')), undefined);
+});
+
+test("withoutCodeFrame: Prisma's message without the library's own source lines, keeping what was wrong", () => {
+  const message =
+    '\nInvalid `db[t.resource.delegate].findMany()` invocation in\n/app/node_modules/prisma-temporal-triggers/dist/activities/find-records.js:85:32\n\n  82 const conditions = [where ?? {}];\n  83 if (input.cursor)\n→ 85 db[t.resource.delegate].findMany({\n      where: {\n        nosuchfield: 1,\n        ~~~~~~~~~~~\n    ?   id?: IntFilter | Int\n      }\n    })\n\nUnknown argument `nosuchfield`. Available options are marked with ?.';
+  const clean = withoutCodeFrame(message);
+  assert.equal(clean, 'Unknown argument `nosuchfield`.');
+  assert.ok(!clean.includes('find-records'));
+  assert.equal(withoutCodeFrame('plain message\n\nwith blocks'), 'plain message\n\nwith blocks', 'other messages unchanged');
 });
