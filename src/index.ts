@@ -11,7 +11,7 @@
  * @module
  */
 // Definitions
-export { defineApp, defineResource, checkCron, nextRun } from './definitions/define';
+export { defineApp, defineResource } from './definitions/define';
 export type { App, AppDefinition, Resource, Trigger, ScheduledAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition, DeclarativeAction } from './definitions/define';
 export type {
   ActionContext,
@@ -28,26 +28,24 @@ export type {
   TimeoutFn,
 } from './definitions/types';
 // Run after write (a Prisma client extension)
-export { runAfterWrite, DEFAULT_WRITE_OPERATIONS, type RunAfterWriteOptions, type WriteOperation } from './client/run-after-write';
+export { runAfterWrite, type RunAfterWriteOptions, type WriteOperation } from './client/run-after-write';
 // Actors, tenants and the run's context
 export { storeActor, lookupActor, type ActorPersister } from './runtime/actors';
 export { currentRun, isTriggerRun, buildContext, type CurrentRun, type SharedContext, type SharedContextKey } from './runtime/run-scope';
 export type { Tenant, TenantKeyFn } from './runtime/tenants';
 export type { DefinitionState } from './definitions/options';
-export { defaultQueue, defaultWorkflowType, defaultSchedulerWorkflowType, scheduleIdFor } from './definitions/names';
 // Control flow
 export { snooze, cancel, checkForControlFlow, SnoozeJob, CancelJob, TriggerNoLongerApplies, type ControlFlow } from './control-flow';
 // Worker and schedules
 export { createTriggerWorkerFromEnv, type TriggerWorkerFromEnv, type TriggerWorkerFromEnvOptions } from './worker/from-env';
-export { createTriggerWorker, bootTriggers, appTaskQueues, nameWarnings, type TriggerWorker, type TriggerWorkerOptions, type BootOptions, type BootReport } from './worker/create-worker';
-export { syncSchedules, desiredSchedules, describeOverride, type SyncReport, type OperatorOverride } from './worker/sync-schedules';
-export { ensureSearchAttributes, registerSearchAttributes } from './worker/search-attributes';
-export { writeWorkflowBundle, bundleMarker, type PrebuiltWorkflowBundle } from './worker/bundle';
+export { createTriggerWorker, bootTriggers, appTaskQueues, type TriggerWorker, type TriggerWorkerOptions, type BootOptions, type BootReport } from './worker/create-worker';
+export type { OperatorOverride, SyncReport } from './worker/sync-schedules';
+export { writeWorkflowBundle, type PrebuiltWorkflowBundle } from './worker/bundle';
 export type { TracingOptions } from './worker/tracing';
 export { installTelemetry, type TelemetryOptions } from './worker/telemetry';
 // Runtime
 export {
-  TriggerClient,
+  type TriggerClient,
   createTriggerClient,
   type RunTriggerOptions,
   type ActingOptions,
@@ -60,18 +58,12 @@ export {
   type ScheduleOptions,
   type Triggerable,
 } from './client/trigger-client';
-export { recordWorkflowId, encodeKey, decodeKey, recordIdOf } from '../workflows/primary-key';
-export { runStateQuery } from '../workflows/messages';
-export * as searchAttributes from '../workflows/search-attributes';
 export type { RecordRunResult, SchedulerResult, ScheduledActionResult, RunOutcome } from '../workflows/types';
 // Connecting from the environment (address, namespace, API key, mTLS, encryption keys)
-export { connectFromEnv, connectionSettingsFromEnv, type ConnectionSettings, type TemporalConnections } from './connection';
+export { connectFromEnv, type ConnectionSettings, type TemporalConnections } from './connection';
 // Encrypted histories
-export { EncryptionCodec, encryptionCodecFromEnv, ENCRYPTED_ENCODING, type EncryptionKeys } from './codec/encryption-codec';
-export { startCodecServer, type CodecServer } from './codec/codec-server';
+export { EncryptionCodec, encryptionCodecFromEnv, type EncryptionKeys } from './codec/encryption-codec';
 // Errors
 export * from './errors';
-// Operations
-export { listDanglingRuns, type DanglingRun } from './client/dangling';
 // The development stack (Temporal built from Go modules, embedded Postgres, migrations) is not part
 // of the runtime API: import it from 'prisma-temporal-triggers/devstack'.

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { bootTriggers, createTriggerWorker, defineApp, defineResource, searchAttributes, TriggerError, type App } from '../../src';
+import { bootTriggers, createTriggerWorker, defineApp, defineResource, TriggerError, type App } from '../../src';
+import * as searchAttributes from '../../workflows/search-attributes';
 import { eventually } from '../helpers/eventually';
 import { testContext, uniqueName, uniqueResource } from '../helpers/engine';
 

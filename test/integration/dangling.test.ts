@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTriggerClient, defineApp, listDanglingRuns, type RecordRunResult } from '../../src';
+import { createTriggerClient, defineApp, type RecordRunResult } from '../../src';
+import { listDanglingRuns } from '../../src/client/dangling';
 import { eventually } from '../helpers/eventually';
 import { startEngine, testContext, uniqueName, uniqueResource } from '../helpers/engine';
 

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { createTriggerClient, defineApp, EncryptionCodec, encryptionCodecFromEnv, startCodecServer, type CodecServer, type RecordRunResult } from '../../src';
+import { createTriggerClient, defineApp, EncryptionCodec, encryptionCodecFromEnv, type RecordRunResult } from '../../src';
+import { startCodecServer, type CodecServer } from '../../src/codec/codec-server';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 
 let ctx: Awaited<ReturnType<typeof testContext>>;

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from 'pg';
 import { WorkflowFailedError } from '@temporalio/client';
-import { defineApp, searchAttributes, snooze, cancel, type RecordRunResult } from '../../src';
+import { defineApp, snooze, cancel, type RecordRunResult } from '../../src';
+import * as searchAttributes from '../../workflows/search-attributes';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 import { eventually, gate } from '../helpers/eventually';
 

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import { bootTriggers, defineApp, desiredSchedules } from '../../src';
+import { bootTriggers, defineApp } from '../../src';
+import { desiredSchedules } from '../../src/worker/sync-schedules';
 import { eventually } from '../helpers/eventually';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 

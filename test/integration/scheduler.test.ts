@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { defineApp, recordWorkflowId, type SchedulerResult } from '../../src';
+import { defineApp, type SchedulerResult } from '../../src';
+import { recordWorkflowId } from '../../workflows/primary-key';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 import { eventually } from '../helpers/eventually';
 import { childrenOf } from '../helpers/runs';

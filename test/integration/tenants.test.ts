@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { defineApp, searchAttributes, type SchedulerResult } from '../../src';
+import { defineApp, type SchedulerResult } from '../../src';
+import * as searchAttributes from '../../workflows/search-attributes';
 import { startEngine, testContext, uniqueName, uniqueResource, type Engine } from '../helpers/engine';
 import { childrenOf } from '../helpers/runs';
 
