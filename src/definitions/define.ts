@@ -64,7 +64,7 @@ export interface AppDefinition {
   name: string;
   /** Resources made by `defineResource`. */
   resources: Resource[];
-  /** Commit markers table (`{ table, schema }`), or `false` for none (see README, Reliability). @default { table: 'ptt_run_commit' } */
+  /** Commit markers table (`{ table, schema }`), or `false` for none (see docs/reliability.md). @default { table: 'ptt_run_commit' } */
   commitMarkers?: false | { table?: string; schema?: string };
   /** Persists run actors: `{ store(actor) => json, lookup(json | null) => actor | null }` (AshOban's actor_persister). @default none: an actor given to a call is stored as it is (plain JSON, at most 64 KiB) */
   actorPersister?: ActorPersister;

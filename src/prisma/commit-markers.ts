@@ -11,7 +11,7 @@
  * `onError:<attempt>`) and carries the attempt's per-record result in `result` (JSON): a retry
  * leaves out what earlier attempts committed, and a lost attempt's result is read back exactly.
  *
- * The table is the user's (a Prisma model, README "Commit markers"); the library reads and writes
+ * The table is the user's (a Prisma model, docs/reliability.md); the library reads and writes
  * it with SQL. `defineApp({ commitMarkers: false })` turns markers off.
  */
 import type { App } from '../definitions/define';

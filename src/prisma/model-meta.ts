@@ -159,13 +159,13 @@ export async function verifyAgainstPrisma(prisma: AnyPrismaClient, resources: re
         throw new TriggerError(
           'SCHEMA_MISSING',
           `The commit-marker table "${where}" has no "result" column, where chunk attempts store which records they committed (${chunkTriggers.join(', ')} use chunks). ` +
-            `Add \`result String?\` to the PttRunCommit model (README "Commit markers") and migrate, or run: ALTER TABLE "${where}" ADD COLUMN "result" TEXT;`,
+            `Add \`result String?\` to the PttRunCommit model (docs/reliability.md, "Effectively once") and migrate, or run: ALTER TABLE "${where}" ADD COLUMN "result" TEXT;`,
         );
       }
       throw new TriggerError(
         'SCHEMA_MISSING',
         `The commit-marker table "${where}" does not exist in the database (${redactText(err instanceof Error ? (err.message.split('\n').pop() ?? '') : String(err))}). ` +
-          `Add the PttRunCommit model from the README ("Commit markers") to your schema.prisma and run \`prisma migrate dev\` (then deploy the migration), ` +
+          `Add the PttRunCommit model (docs/reliability.md, "Effectively once") to your schema.prisma and run \`prisma migrate dev\` (then deploy the migration), ` +
           `or turn markers off with defineApp({ commitMarkers: false }) and accept that an action may run twice after a crash.`,
       );
     }
