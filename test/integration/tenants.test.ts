@@ -19,6 +19,8 @@ const globex = `${tag}-globex`;
 const initech = `${tag}-initech`;
 const ran: { trigger: string; tenant: unknown; org: string }[] = [];
 const reports: unknown[] = [];
+/** Every call of a where function: which read it was for, and for which tenant. */
+const whereCalls: { trigger: string; tenant: unknown; purpose: string; allTenants: boolean }[] = [];
 
 const Subscription = uniqueResource(tag, {
   model: 'Subscription',
@@ -27,7 +29,10 @@ const Subscription = uniqueResource(tag, {
   triggers: {
     expire: {
       // the tenant scopes the query and the re-read
-      where: ({ tenant }) => ({ organisationId: tenant as string, active: true, plan: 'pro' }),
+      where: ({ tenant, purpose, allTenants }) => {
+        whereCalls.push({ trigger: 'expire', tenant, purpose, allTenants });
+        return { organisationId: tenant as string, active: true, plan: 'pro' };
+      },
       schedulerCron: false,
       recordLimit: 2,
       action: async (s: { organisationId: string; id: number }, c) => {
@@ -47,7 +52,11 @@ const Subscription = uniqueResource(tag, {
     fromRecord: {
       useTenantFromRecord: true,
       tenantFrom: (s: { organisationId: string }) => s.organisationId,
-      where: { plan: 'from-record' },
+      // the scan reads every tenant at once; each run re-reads within its own record's tenant
+      where: ({ tenant, purpose, allTenants }) => {
+        whereCalls.push({ trigger: 'fromRecord', tenant, purpose, allTenants });
+        return purpose === 'scan' ? { plan: 'from-record' } : { plan: 'from-record', organisationId: tenant as string };
+      },
       schedulerCron: false,
       action: async (s: { organisationId: string; id: number }, c) => {
         ran.push({ trigger: 'fromRecord', tenant: c.tenant, org: s.organisationId });
@@ -89,6 +98,7 @@ after(async () => {
 });
 
 test('a tick queries each tenant in turn, recordLimit per tenant; runs carry their tenant (where, ctx, id, TriggerTenant)', async () => {
+  assert.equal(whereCalls.length, 0, 'boot never calls the where of a trigger with tenants (it would see a tenant no tick has)');
   const scheduler = await engine.triggers.schedule('Subscription.expire');
   const stats = (await scheduler.result()) as SchedulerResult;
   assert.deepEqual([stats.read, stats.started], [4, 4], 'two per tenant of acme and globex; initech is not listed');
@@ -103,6 +113,10 @@ test('a tick queries each tenant in turn, recordLimit per tenant; runs carry the
     assert.equal((await ctx.env.client.workflow.getHandle(id).describe()).typedSearchAttributes.get(searchAttributes.TriggerTenant), tenant);
   }
   assert.equal(await ctx.prisma.subscription.count({ where: { organisationId: acme, active: true, plan: 'pro' } }), 1, 'recordLimit 2 left one of three acme subscriptions');
+  const calls = whereCalls.filter((c) => c.trigger === 'expire');
+  assert.deepEqual([...new Set(calls.filter((c) => c.purpose === 'scan').map((c) => c.tenant))].sort(), [acme, globex], 'one scan per listed tenant');
+  assert.equal(calls.filter((c) => c.purpose === 'reread').length, 4, 'each run re-read its record');
+  assert.ok(calls.every((c) => c.tenant !== null && !c.allTenants));
 });
 
 test('schedule() with a tenant queries that tenant only', async () => {
@@ -130,6 +144,9 @@ test('useTenantFromRecord: one query across tenants, each run with its own recor
   const r = await engine.triggers.scheduleAndRunTriggers([Subscription, 'fromRecord'], { drain: true });
   assert.equal(r.byKind.record.success, 2);
   assert.deepEqual(ran.filter((x) => x.trigger === 'fromRecord').map((x) => x.tenant === x.org), [true, true]);
+  const calls = whereCalls.filter((c) => c.trigger === 'fromRecord');
+  assert.deepEqual(calls.filter((c) => c.purpose === 'scan').map((c) => [c.tenant, c.allTenants]), [[null, true]], 'one scan of all tenants, told so');
+  assert.deepEqual(calls.filter((c) => c.purpose === 'reread').map((c) => [c.tenant, c.allTenants]).sort(), [[globex, false], [initech, false]], "each re-read with its record's tenant");
 });
 
 test('a scheduled action over two tenants runs once per tenant; given a tenant, once', async () => {
