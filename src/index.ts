@@ -26,6 +26,7 @@ export type {
   PrepareTransactionFn,
   TransactionScope,
   TimeoutFn,
+  ChunkActionResult,
 } from './definitions/types';
 // Run after write (a Prisma client extension)
 export { runAfterWrite, type RunAfterWriteOptions, type WriteOperation } from './client/run-after-write';
@@ -33,7 +34,7 @@ export { runAfterWrite, type RunAfterWriteOptions, type WriteOperation } from '.
 export { storeActor, lookupActor, type ActorPersister } from './runtime/actors';
 export { currentRun, isTriggerRun, buildContext, type CurrentRun, type SharedContext, type SharedContextKey } from './runtime/run-scope';
 export type { Tenant, TenantKeyFn } from './runtime/tenants';
-export type { DefinitionState } from './definitions/options';
+export type { DefinitionState, OverlapPolicy } from './definitions/options';
 // Control flow
 export { snooze, cancel, checkForControlFlow, SnoozeJob, CancelJob, TriggerNoLongerApplies, type ControlFlow } from './control-flow';
 // Worker and schedules

@@ -9,7 +9,6 @@ import { CronSyntaxError, nextCronTime, parseCron } from './cron';
 import { didYouMean } from './did-you-mean';
 import { defaultQueue, defaultSchedulerWorkflowType, defaultWorkflowType, delegateName, triggerId } from './names';
 import type { ResourceDefinition } from './options';
-import type { ActorPersister, PrepareTransactionFn, SharedContext, TenantKeyFn } from './types';
 import { appSchema, resourceSchema, scheduledActionSchema, triggerSchema, type AppConfig, type ResourceConfig, type ScheduledActionConfig, type TriggerConfig } from './schema';
 
 export type { DeclarativeAction, TriggerDefinition, ScheduledActionDefinition, ResourceDefinition } from './options';
@@ -58,24 +57,10 @@ export interface Resource {
   sharedContext: ResourceConfig['sharedContext'];
 }
 
-/** The application: its name, its resources, and the settings every run shares. */
-export interface AppDefinition {
-  /** Owner tag of this app's Schedules and runs (search attribute `TriggerOwner`). */
-  name: string;
+/** The application: its name, its resources, and the settings every run shares (documented in the app schema). */
+export interface AppDefinition extends Omit<z.input<typeof appSchema>, 'resources'> {
   /** Resources made by `defineResource`. */
   resources: Resource[];
-  /** Commit markers table (`{ table, schema }`), or `false` for none (see docs/reliability.md). @default { table: 'ptt_run_commit' } */
-  commitMarkers?: false | { table?: string; schema?: string };
-  /** Persists run actors: `{ store(actor) => json, lookup(json | null) => actor | null }` (AshOban's actor_persister). @default none: an actor given to a call is stored as it is (plain JSON, at most 64 KiB) */
-  actorPersister?: ActorPersister;
-  /** Whether runs act with authorization, handed to `prepareTransaction` (a call may say otherwise). @default true */
-  authorize?: boolean;
-  /** `(tx, { actor, tenant, trigger, authorize }) => …`, first in every run's transaction (row-level security). @default none */
-  prepareTransaction?: PrepareTransactionFn;
-  /** As for triggers, for the whole app. @default none */
-  sharedContext?: SharedContext;
-  /** `(tenant) => string` for tenants that are not strings or numbers. @default none */
-  tenantKey?: TenantKeyFn;
 }
 
 /** A validated application: every resource, trigger and scheduled action, with lookups. */

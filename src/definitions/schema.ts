@@ -66,11 +66,16 @@ const overlap = z.enum(['skip', 'bufferOne', 'bufferAll', 'allowAll', 'cancelOth
 /** A duration: ms, or a string such as '1 minute', '30s', '2h'. */
 const duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\s*\d+(\.\d+)?\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?)\s*$/i, "must be a duration such as '1 minute', '30s' or a number of ms")]);
 const schedulePolicies = {
-  /** While the previous tick still runs: `'skip'` (AshOban: one at a time), `'bufferOne'`, `'bufferAll'`, `'allowAll'`, `'cancelOther'`, `'terminateOther'`. */
+  /**
+   * What the Schedule does when a tick comes while the previous one still runs: `'skip'`
+   * (AshOban's one at a time: after downtime at most one catch-up tick, never a backlog),
+   * `'bufferOne'`, `'bufferAll'`, `'allowAll'`, `'cancelOther'`, `'terminateOther'`.
+   * @default 'skip'
+   */
   overlap: overlap.default('skip'),
-  /** How late a missed tick may still start after downtime of the Temporal server. */
+  /** How late a tick missed while the Temporal server was down may still start (ms or '1 minute'). @default '1 minute' for triggers, '1 day' for scheduled actions */
   catchupWindow: duration.optional(),
-  /** Random delay added to each tick, up to this long. */
+  /** Random delay up to this long added to each tick (ms or '30s'). @default none */
   jitter: duration.optional(),
 };
 
@@ -78,84 +83,133 @@ const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an iden
 
 export const triggerSchema = z
   .object({
-    /** Prisma `where` for the scheduler query and the per-record re-read, or a function of `{ now, tenant }`. */
+    /**
+     * Which records: a Prisma `where`, or `({ now, tenant, actor, purpose, allTenants }) => where`
+     * for time-relative or tenant-scoped conditions. Used by the scheduler's scan (`purpose: 'scan'`)
+     * and by each attempt's re-read of its record (`purpose: 'reread'`).
+     * @default every record
+     */
     where: z.union([plainObject, fn<(input: WhereInput) => Record<string, unknown>>('a where function')]).optional(),
-    /** The action run on each matching record (re-read and locked, in one transaction). */
+    /**
+     * The action, run on the freshly re-read (and locked) record inside one transaction: a
+     * function `(record, ctx) => …` (write through `ctx.tx`), or `{ update: data }`,
+     * `{ update: (record, ctx) => data }`, `{ delete: true }`. With `chunks`, a declarative action
+     * (one `updateMany` / `deleteMany` per chunk), or give `chunkAction` instead.
+     * @default none: required unless `chunkAction` is given
+     */
     action: triggerActionSchema.optional(),
-    /** With `chunks`: `(records, ctx) => …` in one transaction per chunk attempt. */
+    /**
+     * With `chunks`: `(records, ctx) => …` on a chunk's re-read, still-matching records, in one
+     * transaction; return `{ failed: [{ record, error }] }` for records it could not process (they
+     * are retried alone, then given to `onError`). @default none
+     */
     chunkAction: fn<(records: any[], ctx: ActionContext) => ChunkActionResult<any> | void | Promise<ChunkActionResult<any> | void>>('a chunkAction function').optional(),
-    /** Cron of the scheduler (5-7 fields, `@daily`, ...). `false`: no scheduler, on-demand only. */
+    /**
+     * When the scheduler runs, in Temporal's cron syntax (5-7 fields, `@daily`, `@every 10m`,
+     * `CRON_TZ=Zone` prefix). `false`: no Schedule; run it with `schedule()` or
+     * `scheduleAndRunTriggers()`.
+     * @default '* * * * *'
+     */
     schedulerCron: z.union([z.string().min(1), z.literal(false)]).default('* * * * *'),
-    /** IANA time zone for `schedulerCron`. */
+    /** IANA time zone of `schedulerCron`. @default 'UTC' */
     schedulerTimezone: z.string().optional(),
     ...schedulePolicies,
-    /** Task queue of the per-record workflows. Default `<resource>_<trigger>` in snake case. */
+    /** Task queue of the per-record runs. @default `<resource>_<trigger>` in snake case */
     queue: queueName.optional(),
-    /** Task queue of the scheduler workflow. Default `queue`. */
+    /** Task queue of the scheduler. @default queue */
     schedulerQueue: queueName.optional(),
-    /** Attempts per record run. */
+    /** Attempts per record run. @default 1 */
     maxAttempts: positiveInt.default(1),
-    /** Attempts of the scheduler's record query per tick. */
+    /** Attempts of each scheduler query. @default 1 */
     maxSchedulerAttempts: positiveInt.default(1),
-    /** Priority of the per-record runs, 0 (highest) to 9, as in Oban; a Temporal task priority. */
+    /**
+     * Priority of the per-record runs: 0 (highest) to 9, as in Oban, applied as Temporal's task
+     * priority (`priorityKey` = priority + 1, at most 5). AshOban applied it to the scheduler by
+     * mistake; here it goes to the runs it names. @default 2
+     */
     workerPriority: priority.default(2),
-    /** Priority of the scheduler, 0 (highest) to 9. */
+    /** Priority of the scheduler workflow: 0 (highest) to 9. @default 3 */
     schedulerPriority: priority.default(3),
-    /** `'exponential'` (2^attempt + 15 s, with jitter), a constant number of seconds, or `(attempt, error) => seconds`. */
+    /** Wait between attempts: `'exponential'` (2^attempt + 15 s, ±10%), seconds, or `(attempt, error) => seconds`. @default 'exponential' */
     backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
-    /** Maximum run time of one attempt, in ms; `'infinity'` for none (crashes are still detected by heartbeat); or a function of the run. */
+    /**
+     * Time limit of one attempt in ms (also the transaction's), or `'infinity'` (transaction limit
+     * 15 min), or a function of the run giving either when the run is built (Oban's `timeout/1`).
+     * @default 'infinity'
+     */
     timeout: timeout.default('infinity'),
-    /** How each attempt runs: `'local'` (a local activity: fewer history events, no round trip through the server) or `'activity'`. */
+    /**
+     * How each attempt (and `onError`) runs. `'local'`: as a local activity in the worker running the
+     * run, recorded as one marker (about a third less server work per record and half the latency;
+     * a crashed worker is noticed through the workflow task timeout, 10 s). `'activity'`: a normal
+     * activity with heartbeats (for attempts that run for many minutes, or when you want each attempt
+     * as its own row in the UI's timeline). Chunk runs follow it too.
+     * @default 'local'
+     */
     attemptsAs: z.enum(['local', 'activity']).default('local'),
-    /** Runs after the final failed attempt, in its own transaction on the re-read record. */
+    /** Runs after the final failed attempt, in its own transaction, on the re-read record, with `ctx.error`. @default none */
     onError: onErrorActionSchema.optional(),
-    /** After `onError` succeeds: the run ends `discard` (true) or `success` (false). */
+    /** After `onError` succeeds, end the run `discard` (true) rather than `success`. @default false */
     onErrorFailsJob: z.boolean().default(false),
-    /** At most this many records per scheduler tick (per tenant). */
+    /** At most this many records per scheduler tick. @default no limit */
     recordLimit: positiveInt.optional(),
-    /** Scheduler order: `{ field: 'asc' | 'desc' }` or a list of them; the primary key breaks ties. */
+    /** Scheduler order, `{ field: 'asc' | 'desc' }` or a list; the primary key breaks ties. @default primary key */
     sort: z.union([z.record(z.string(), sortDirection), z.array(z.record(z.string(), sortDirection))]).optional(),
-    /** Records read per scheduler query page (max 1000: runs started per page stay under Temporal's pending-child limit). Default 500. */
+    /** Records per scheduler page (at most 1000). @default 500; chunked triggers: ten chunks' worth, at most 10,000 */
     streamBatchSize: positiveInt.max(1000).optional(),
-    /** Lock the record `FOR UPDATE` for the whole transaction (re-read, action, commit). */
+    /** Lock the record `FOR UPDATE` for the whole transaction. @default true */
     lockForUpdate: z.boolean().default(true),
-    /** A record whose run completed is never started again (while Temporal retains that run). */
+    /** Never start a record again once a run for it completed (within Temporal's retention). @default false */
     triggerOnce: z.boolean().default(false),
-    /** `active`; `paused` (schedule paused, runs refused); `deleted` (schedule removed). */
+    /** @default 'active' */
     state: z.enum(['active', 'paused', 'deleted']).default('active'),
-    /** Log the error of every failed attempt before the last. */
+    /** Log the error of every failed attempt before the last. @default true */
     logErrors: z.boolean().default(true),
-    /** Log the error of the final failed attempt. */
+    /** Log the error of the final failed attempt. @default true */
     logFinalError: z.boolean().default(true),
-    /** Debug logs for this trigger. */
+    /** Debug logs for this trigger. @default false */
     debug: z.boolean().default(false),
-    /** Static arguments given to the action (runtime `actionArguments` win over them). */
+    /** Static arguments in `ctx.args`; the run's `actionArguments` win. @default none */
     actionInput: plainObject.optional(),
-    /** `(record) => metadata`, computed when the run is built, handed to the action as `ctx.metadata`. */
+    /** `(record, { actor, tenant }) => metadata`, computed when the run is built, given to the action as `ctx.metadata`. @default none */
     readMetadata: fn<(record: any, run: RecordDataInput) => unknown>('a readMetadata function').optional(),
-    /** Extra run arguments (an object, or a function of the record); they make the run unique. */
+    /**
+     * Extra run arguments (an object, or a function of the record: it sees the whole record on both
+     * start paths, where AshOban's saw only the key on the scheduler path). They make the run unique (a fingerprint in
+     * its workflow id), are stored in its input and reach the action as `ctx.extraArgs`; they win over
+     * runTrigger's `args`. @default none
+     */
     extraArgs: z.union([plainObject, fn<(record: any, run: RecordDataInput) => Record<string, unknown>>('an extraArgs function')]).optional(),
-    /** Stable workflow type of the per-record workflow. Default `<Resource>.<trigger>` (boot warns). */
+    /** Stable workflow type of the per-record runs (renaming code never changes it). @default `<Resource>.<trigger>` (boot warns) */
     workflowType: stableName.optional(),
-    /** Stable workflow type of the scheduler workflow. Default `<Resource>.<trigger>.scheduler` (boot warns). */
+    /** Stable workflow type of the scheduler. @default `<Resource>.<trigger>.scheduler` (boot warns) */
     schedulerWorkflowType: stableName.optional(),
-    /** The tenants the scheduler queries, one after the other; overrides the resource's. */
+    /**
+     * The tenants the scheduler queries, one after the other (`recordLimit` applies per tenant): a
+     * list, or `({ prisma }) => tenants` (may be async), asked at each tick. @default the resource's, else one tenant: null
+     */
     listTenants: listTenants.optional(),
-    /** Read across tenants and give each run its record's own tenant (`tenantFrom`). */
+    /** Read across tenants and give each run its own record's tenant, from `tenantFrom`. @default false */
     useTenantFromRecord: z.boolean().optional(),
-    /** The tenant of a record, for `useTenantFromRecord`. */
+    /** `(record) => tenant`, for `useTenantFromRecord`. @default none */
     tenantFrom: fn<(record: any) => Tenant | null>('a tenantFrom function').optional(),
-    /** Persists the runs' actors; overrides the app's; `false`: none. */
+    /** Persists the actors of this trigger's runs; `false` for none. @default the app's */
     actorPersister: z.union([actorPersister, z.literal(false)]).optional(),
-    /** The actor when a run has none stored (cron ticks run as it). */
+    /** The actor of a run without one (cron ticks run as it, and pass it on). @default null */
     defaultActor: z.unknown().optional(),
-    /** Runs first inside every transaction of this trigger's runs; overrides the resource's and the app's. */
+    /** `(tx, { actor, tenant, trigger, authorize }) => …`, first in every transaction of this trigger's runs. @default the resource's, else the app's */
     prepareTransaction: prepareTransaction.optional(),
-    /** What of the run's context travels into runs started from inside it. */
+    /** Which of the run's own facts travel into runs started from inside it: `'all'` or `['triggerRun', 'run']`. @default the resource's, else the app's, else none */
     sharedContext: sharedContext.optional(),
-    /** Tags, searchable on every run (`TriggerTags`). */
+    /** Tags on every run, searchable as `TriggerTags` (merged with tags given per call). @default [] */
     tags: tags.default([]),
-    /** Runs of up to `size` records each, one transaction per attempt (Oban Pro's chunks). */
+    /**
+     * Chunks (Oban Pro's chunk worker): the scheduler starts one run per `size` records (grouped by
+     * the `by` fields, the tenant and the actor), each attempt one transaction over its records. A
+     * declarative action becomes one `updateMany` / `deleteMany`; a function action gets
+     * `(records, ctx)` and may return `{ failed: [{ record, error }] }`. `timeout`: ms per chunk
+     * attempt (default the trigger's). Not with `readMetadata` or `triggerOnce`. @default none: one run per record
+     */
     chunks: z
       .object({
         size: z.number().int().min(1).max(1000),
@@ -171,34 +225,40 @@ export const triggerSchema = z
 
 export const scheduledActionSchema = z
   .object({
-    /** Cron (5-7 fields, `@daily`, ...). */
+    /** Temporal cron syntax (5-7 fields, `@daily`, `@every 10m`, `CRON_TZ=Zone` prefix). */
     cron: z.string().min(1),
-    /** IANA time zone for `cron`. */
+    /** IANA time zone of `cron`. @default 'UTC' */
     timezone: z.string().optional(),
     ...schedulePolicies,
-    /** The action. */
+    /** The action: `(ctx) => …` with `ctx.prisma`, `ctx.args`, `ctx.attempt`, `ctx.lastAttempt`, `ctx.scheduledAt`, `ctx.snooze()`, `ctx.cancel()`. */
     action: fn<(ctx: ScheduledActionContext) => unknown>('an action function'),
-    /** Static arguments (runtime `actionArguments` win over them). */
+    /** Static arguments in `ctx.args`; the run's `actionArguments` win. @default none */
     actionInput: plainObject.optional(),
-    /** Task queue. Default `<resource>_<name>` in snake case. */
+    /** Task queue. @default `<resource>_<name>` in snake case */
     queue: queueName.optional(),
-    /** Attempts per run; the action is told which attempt is the last. */
+    /** Attempts per run. @default 1 */
     maxAttempts: positiveInt.default(1),
-    /** Priority of the runs, 0 (highest) to 9, as in Oban; a Temporal task priority. */
+    /** Priority of the runs: 0 (highest) to 9, as in Oban (a Temporal task priority). @default 3 */
     priority: priority.default(3),
-    /** Backoff between attempts, as for triggers. */
+    /** As for triggers. @default 'exponential' */
     backoff: z.union([z.literal('exponential'), z.number().nonnegative(), fn<BackoffFn>('a backoff function')]).default('exponential'),
-    /** Maximum run time of one attempt, in ms, or `'infinity'`, or a function of the run. */
+    /** As for triggers. @default 'infinity' */
     timeout: timeout.default('infinity'),
+    /** @default 'active' */
     state: z.enum(['active', 'paused', 'deleted']).default('active'),
+    /** @default false */
     debug: z.boolean().default(false),
-    /** Stable workflow type. Default `<Resource>.<name>` (boot warns). */
+    /** Stable workflow type. @default `<Resource>.<name>` (boot warns) */
     workflowType: stableName.optional(),
-    /** Tenants: with two or more, a run started without a tenant runs once per tenant. */
+    /** Tenants: with two or more, a run started without one runs once per tenant. @default the resource's, else one: null */
     listTenants: listTenants.optional(),
+    /** As for triggers. @default the app's */
     actorPersister: z.union([actorPersister, z.literal(false)]).optional(),
+    /** As for triggers. @default null */
     defaultActor: z.unknown().optional(),
+    /** As for triggers. @default the resource's, else the app's, else none */
     sharedContext: sharedContext.optional(),
+    /** As for triggers. @default [] */
     tags: tags.default([]),
   })
   .strict();
@@ -206,44 +266,48 @@ export const scheduledActionSchema = z
 
 export const resourceSchema = z
   .object({
-    /** The Prisma model name as in schema.prisma (`Ticket`); the delegate is `prisma.ticket`. */
+    /** Prisma model name as in schema.prisma (`Ticket`); the client property is `prisma.ticket`. */
     model: identifier,
-    /** Primary key field(s). Default `id`. */
+    /** Primary key field(s). @default 'id' */
     primaryKey: z.union([identifier, z.array(identifier).min(1)]).default('id'),
-    /** Database table, when it differs from the model (`@@map`). Used for `FOR UPDATE`. */
+    /** Database table, when the model is `@@map`ped (used by `FOR UPDATE`). @default the model's table */
     table: z.string().min(1).optional(),
-    /** Postgres schema of the table. Default: the connection's search path. */
+    /** Postgres schema of the table. @default the connection's search path */
     schema: z.string().min(1).optional(),
-    /** Column names of primary key fields that are `@map`ped: `{ field: 'column' }`. */
+    /** Columns of `@map`ped primary key fields: `{ field: 'column' }`. @default field names */
     columns: z.record(z.string(), z.string()).optional(),
+    /** `{ name: options }` @default {} */
     triggers: z.record(identifier, triggerSchema).default({}),
+    /** `{ name: options }` @default {} */
     scheduledActions: z.record(identifier, scheduledActionSchema).default({}),
-    /** The tenants of this resource's triggers and scheduled actions. */
+    /** Tenants of the resource's triggers and scheduled actions (each may override). @default one tenant: null */
     listTenants: listTenants.optional(),
-    /** Names a tenant that is not a string or number (AshOban's ToTenant). */
+    /** `(tenant) => string`: the key of a tenant that is not a string or a number (AshOban's ToTenant). @default the app's */
     tenantKey: fn<TenantKeyFn>('a tenantKey function').optional(),
+    /** As for triggers, for every trigger of the resource. @default the app's */
     prepareTransaction: prepareTransaction.optional(),
+    /** As for triggers, for every trigger and scheduled action of the resource. @default the app's */
     sharedContext: sharedContext.optional(),
   })
   .strict();
 
 export const appSchema = z
   .object({
-    /** Owner tag of this app's schedules and runs (search attribute `TriggerOwner`). */
+    /** Owner tag of this app's Schedules and runs (search attribute `TriggerOwner`). */
     name: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'),
+    /** Resources made by `defineResource`. */
     resources: z.array(z.custom<{ model: string }>((v) => typeof v === 'object' && v !== null, { message: 'expected a resource from defineResource()' })),
-    /**
-     * Commit markers (effectively-once actions): the table the action's transaction writes a marker
-     * row to, `{ table, schema }`, or `false` for none. Default `{ table: 'ptt_run_commit' }`.
-     */
+    /** Commit markers table (`{ table, schema }`), or `false` for none (see docs/reliability.md). @default { table: 'ptt_run_commit' } */
     commitMarkers: z.union([z.literal(false), z.object({ table: z.string().min(1).default('ptt_run_commit'), schema: z.string().min(1).optional() }).strict()]).optional(),
-    /** Persists run actors (AshOban's actor_persister). */
+    /** Persists run actors: `{ store(actor) => json, lookup(json | null) => actor | null }` (AshOban's actor_persister). @default none: an actor given to a call is stored as it is (plain JSON, at most 64 KiB) */
     actorPersister: actorPersister.optional(),
-    /** Whether runs act with authorization (handed to prepareTransaction). Default true. */
+    /** Whether runs act with authorization, handed to `prepareTransaction` (a call may say otherwise). @default true */
     authorize: z.boolean().optional(),
-    /** Runs first inside every run's transaction (row-level security: `SET LOCAL ...`). */
+    /** `(tx, { actor, tenant, trigger, authorize }) => …`, first in every run's transaction (row-level security). @default none */
     prepareTransaction: prepareTransaction.optional(),
+    /** As for triggers, for the whole app. @default none */
     sharedContext: sharedContext.optional(),
+    /** `(tenant) => string` for tenants that are not strings or numbers. @default none */
     tenantKey: fn<TenantKeyFn>('a tenantKey function').optional(),
   })
   .strict();

@@ -1,7 +1,9 @@
 /**
- * The documented option types (src/definitions/options.ts) and the zod schemas that validate them
- * (src/definitions/schema.ts) must describe the same options: checked at compile time (typecheck)
- * and at run time (every schema option is documented with its default).
+ * One source for option types: the zod schemas (src/definitions/schema.ts) hold every option's
+ * type, documentation and default; the exported option types (src/definitions/options.ts) derive
+ * from them, re-declaring only the options typed by the record. Checked at compile time (the two
+ * list the same options with the same value types) and here (each schema option documented with
+ * its default, and options.ts declares nothing the schemas already type).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -49,22 +51,26 @@ test('option interfaces and zod schemas list the same options, with the same val
   assert.equal(typeof sameValueTypes, 'function');
 });
 
-test('every option with a default documents it with @default', () => {
-  const source = fs.readFileSync(path.resolve(__dirname, '../../src/definitions/options.ts'), 'utf8');
-  const block = (name: string): string => source.slice(source.indexOf(`export interface ${name}`), source.indexOf('\n}\n', source.indexOf(`export interface ${name}`)));
-  const required: Record<string, string[]> = { TriggerDefinition: [], ScheduledActionDefinition: ['action', 'cron'], ResourceDefinition: ['model'] };
-  for (const [iface, shape] of [
-    ['TriggerDefinition', triggerSchema.shape],
-    ['ScheduledActionDefinition', scheduledActionSchema.shape],
-    ['ResourceDefinition', resourceSchema.shape],
+test('every option is documented once, in the schema, with its default; options.ts re-declares only record-typed options', () => {
+  const schema = fs.readFileSync(path.resolve(__dirname, '../../src/definitions/schema.ts'), 'utf8');
+  const block = (name: string): string => schema.slice(schema.indexOf(`export const ${name} = z`), schema.indexOf('  .strict();', schema.indexOf(`export const ${name} = z`)));
+  const policies = schema.slice(schema.indexOf('const schedulePolicies = {'), schema.indexOf('};', schema.indexOf('const schedulePolicies = {')));
+  const required: Record<string, string[]> = { triggerSchema: [], scheduledActionSchema: ['action', 'cron'], resourceSchema: ['model'] };
+  for (const [name, shape] of [
+    ['triggerSchema', triggerSchema.shape],
+    ['scheduledActionSchema', scheduledActionSchema.shape],
+    ['resourceSchema', resourceSchema.shape],
   ] as const) {
-    const text = block(iface);
     for (const key of Object.keys(shape)) {
-      const at = text.search(new RegExp(`\\n  ${key}\\??:`));
-      assert.ok(at > 0, `${iface}.${key} is declared`);
+      const text = ['overlap', 'catchupWindow', 'jitter'].includes(key) ? policies : block(name);
+      const at = text.search(new RegExp(`\\n {2,4}${key}:`));
+      assert.ok(at > 0, `${name}.${key} is declared`);
       const doc = text.slice(text.lastIndexOf('/**', at), at);
-      assert.ok(doc.includes('/**'), `${iface}.${key} has TSDoc`);
-      if (!required[iface]!.includes(key)) assert.match(doc, /@default/, `${iface}.${key} documents its default`);
+      assert.ok(doc.includes('/**') && !doc.slice(doc.indexOf('*/') + 2).trim(), `${name}.${key} has TSDoc right above it`);
+      if (!required[name]!.includes(key)) assert.match(doc, /@default/, `${name}.${key} documents its default`);
     }
   }
+  const options = fs.readFileSync(path.resolve(__dirname, '../../src/definitions/options.ts'), 'utf8');
+  const declared = [...options.matchAll(/^ {2}(\w+)\??:/gm)].map((m) => m[1]).sort();
+  assert.deepEqual(declared, ['action', 'action', 'chunkAction', 'extraArgs', 'onError', 'readMetadata', 'scheduledActions', 'tenantFrom', 'triggers'], 'options.ts declares only the options typed by the record, the transaction or the PrismaClient');
 });
