@@ -106,3 +106,20 @@ test('every ts code block of the README and the guides type-checks against the l
   assert.deepEqual(failing, [], `code blocks that do not type-check:\n${failing.join('\n')}`);
   t.diagnostic(`${modules.length} code blocks type-checked`);
 });
+
+test('the README stays short and links every guide; every relative link of the docs resolves', () => {
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  assert.ok(readme.split('\n').length < 300, `README.md has ${readme.split('\n').length} lines: move detail into a guide in docs/`);
+  const guides = fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md'));
+  for (const g of guides) assert.ok(readme.includes(`](docs/${g})`), `README.md links docs/${g}`);
+  const broken: string[] = [];
+  for (const file of ['README.md', ...guides.map((g) => `docs/${g}`)]) {
+    const text = fs.readFileSync(path.join(root, file), 'utf8');
+    for (const m of text.matchAll(/\]\(([^)#\s]+)(#[^)]*)?\)/g)) {
+      const target = m[1]!;
+      if (/^[a-z]+:/.test(target)) continue;
+      if (!fs.existsSync(path.resolve(path.dirname(path.join(root, file)), target))) broken.push(`${file}: ${target}`);
+    }
+  }
+  assert.deepEqual(broken, []);
+});
