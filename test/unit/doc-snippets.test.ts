@@ -123,3 +123,10 @@ test('the README stays short and links every guide; every relative link of the d
   }
   assert.deepEqual(broken, []);
 });
+
+test('the main entry exports what the docs document: every value it exports is named in the README or a guide', async () => {
+  const main = (await import('../../src')) as Record<string, unknown>;
+  const docs = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)].map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('\n');
+  const undocumented = Object.keys(main).filter((name) => name !== 'default' && !new RegExp(`\\b${name}\\b`).test(docs));
+  assert.deepEqual(undocumented, [], 'document each in a guide, or take it out of src/index.ts');
+});
