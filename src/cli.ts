@@ -115,9 +115,21 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-const commands: Record<string, { help: string; run: (args: string[]) => Promise<void> }> = {
+/**
+ * A command: its usage (`help`: positionals, flags and what it does), every flag it accepts
+ * (`options`: checked before it runs, and each must be in its help; `--json` is accepted by all),
+ * and what it does.
+ */
+export interface Command {
+  help: string;
+  options?: NonNullable<ParseArgsConfig['options']>;
+  run: (args: string[]) => Promise<void>;
+}
+
+export const commands: Record<string, Command> = {
   'set-default-names': {
-    help: '<file...> [--check]  write the default workflowType / schedulerWorkflowType into defineResource() calls (AshOban set_default_module_names)',
+    options: { check: { type: 'boolean' } },
+    help: '<file...> [--check] [--json]  write the default workflowType / schedulerWorkflowType into defineResource() calls (AshOban set_default_module_names)',
     async run(args) {
       const check = args.includes('--check');
       const files = args.filter((a) => a !== '--check');
@@ -135,7 +147,8 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   init: {
-    help: '--model <Model> [--schema prisma/schema.prisma] [--dir src/triggers] [--app-name <name>] [--dry-run] [--json] [--no-search-attributes]  add triggers for one Prisma model to this project: <model>.triggers.ts with stable names, app.ts, worker.ts, the PttRunCommit model, package scripts, and the search attributes on TEMPORAL_ADDRESS; running it again changes nothing',
+    options: { model: { type: 'string' }, schema: { type: 'string' }, dir: { type: 'string' }, 'app-name': { type: 'string' }, cwd: { type: 'string' }, 'dry-run': { type: 'boolean' }, 'no-search-attributes': { type: 'boolean' } },
+    help: '--model <Model> [--cwd <project dir>] [--schema prisma/schema.prisma] [--dir src/triggers] [--app-name <name>] [--dry-run] [--json] [--no-search-attributes]  add triggers for one Prisma model to this project: <model>.triggers.ts with stable names, app.ts, worker.ts, the PttRunCommit model, package scripts, and the search attributes on TEMPORAL_ADDRESS; running it again changes nothing',
     async run(args) {
       const { values } = parseArgs({
         args,
@@ -179,6 +192,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   status: {
+    options: {},
     help: '<app-module> [trigger] [--json]  per trigger and scheduled action, from Temporal: Schedule state (and the note of whoever paused it), last and next tick, runs in flight, outcomes over 24 h, last error; records matching now when the module exports `prisma`',
     async run(args) {
       const { values, positionals } = parse('status', args, {});
@@ -205,14 +219,17 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   pause: {
+    options: { note: { type: 'string' } },
     help: '<app-module> <trigger> [--note <text>] [--json]  pause the Schedule (kept across worker boots until the definition\'s own state changes)',
     run: (args) => pauseOrResume('pause', args),
   },
   resume: {
+    options: { note: { type: 'string' } },
     help: '<app-module> <trigger> [--note <text>] [--json]  resume the Schedule',
     run: (args) => pauseOrResume('resume', args),
   },
   'run-now': {
+    options: {},
     help: '<app-module> <trigger> [--json]  start a tick now (through the Schedule, so its overlap policy applies; directly for on-demand triggers)',
     async run(args) {
       const { values, positionals } = parse('run-now', args, {});
@@ -223,6 +240,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   run: {
+    options: { tenant: { type: 'string' } },
     help: '<app-module> <trigger> <record-id> [--tenant <t>] [--json]  start the trigger\'s run for one record (compound keys: a,b); needs the module to export `prisma`',
     async run(args) {
       const { values, positionals } = parse('run', args, { tenant: { type: 'string' } });
@@ -238,6 +256,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   preview: {
+    options: { limit: { type: 'string' }, tenant: { type: 'string' } },
     help: '<app-module> <trigger> [--limit N] [--tenant <t>] [--json]  dry run of a tick: per tenant, how many records it would start and the first keys; needs the module to export `prisma`',
     async run(args) {
       const { values, positionals } = parse('preview', args, { limit: { type: 'string' }, tenant: { type: 'string' } });
@@ -251,6 +270,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   runs: {
+    options: { outcome: { type: 'string' }, limit: { type: 'string' } },
     help: '<app-module> <trigger> [--outcome <o>] [--limit N] [--json]  the latest runs, newest first (outcomes: running, backoff, snoozed, success, error-handled, failure, discard, cancelled)',
     async run(args) {
       const { values, positionals } = parse('runs', args, { outcome: { type: 'string' }, limit: { type: 'string' } });
@@ -263,6 +283,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   backfill: {
+    options: { from: { type: 'string' }, to: { type: 'string' }, overlap: { type: 'string' } },
     help: '<app-module> <trigger> --from <ISO time> --to <ISO time> [--overlap bufferAll|skip|allowAll] [--json]  start the ticks the Schedule would have started in that window (a backfilled scheduled action gets that time as scheduledAt)',
     async run(args) {
       const { values, positionals } = parse('backfill', args, { from: { type: 'string' }, to: { type: 'string' }, overlap: { type: 'string' } });
@@ -279,6 +300,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   retry: {
+    options: {},
     help: '<app-module> <workflow-id> [--json]  start a closed record run again for the same record; needs the module to export `prisma`',
     async run(args) {
       const { values, positionals } = parse('retry', args, {});
@@ -291,6 +313,7 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   cancel: {
+    options: {},
     help: '<workflow-id> [--json]  request cancellation of a run (it ends cancelled)',
     async run(args) {
       const { values, positionals } = parse('cancel', args, {});
@@ -303,21 +326,34 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   dangling: {
-    help: '<app-module>  list running workflows of the app whose type no definition declares (TEMPORAL_ADDRESS)',
+    options: {},
+    help: '<app-module> [--json]  list running workflows of the app whose type no definition declares (TEMPORAL_ADDRESS)',
     async run(args) {
-      const app = loadApp(args[0]);
+      const app = loadApp(args.find((a) => !a.startsWith('--')));
       const { listDanglingRuns } = await import('./client/dangling');
       const runs = await withClient((client) => listDanglingRuns(client, app));
-      for (const r of runs) say(`${r.workflowType}\t${r.workflowId}\t${r.taskQueue}\tstarted ${r.startTime.toISOString()}`);
-      say(`${runs.length} dangling run(s)`);
+      if (args.includes('--json')) process.stdout.write(`${JSON.stringify(runs.map((r) => ({ ...r, startTime: r.startTime.toISOString() })))}\n`);
+      else {
+        for (const r of runs) say(`${r.workflowType}\t${r.workflowId}\t${r.taskQueue}\tstarted ${r.startTime.toISOString()}`);
+        say(`${runs.length} dangling run(s)`);
+      }
       if (runs.length) process.exitCode = 1;
     },
   },
   describe: {
-    help: '<app-module>  list the app\'s triggers and scheduled actions with names, queues and next runs',
+    options: {},
+    help: '<app-module> [--json]  list the app\'s triggers and scheduled actions with names, queues and next runs',
     async run(args) {
-      const app = loadApp(args[0]);
+      const app = loadApp(args.find((a) => !a.startsWith('--')));
       const { nextRun } = await import('./definitions/define');
+      if (args.includes('--json')) {
+        const rows = [
+          ...app.triggers.map((t) => ({ kind: 'trigger', id: t.id, cron: t.schedulerCron, nextRun: t.schedulerCron === false ? null : (nextRun(t.schedulerCron, t.schedulerTimezone)?.toISOString() ?? null), queue: t.queue, workflowType: t.workflowType, schedulerWorkflowType: t.schedulerWorkflowType, state: t.state })),
+          ...app.scheduledActions.map((a) => ({ kind: 'scheduled-action', id: a.id, cron: a.cron, nextRun: nextRun(a.cron, a.timezone)?.toISOString() ?? null, queue: a.queue, workflowType: a.workflowType, state: a.state })),
+        ];
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
+        return;
+      }
       for (const t of app.triggers) {
         const next = t.schedulerCron === false ? 'on demand' : `next ${nextRun(t.schedulerCron, t.schedulerTimezone)?.toISOString() ?? 'never'}`;
         say(`trigger ${t.id}: cron ${String(t.schedulerCron)} (${next}); queue ${t.queue}; workflowType ${t.workflowType}; scheduler ${t.schedulerWorkflowType}; state ${t.state}`);
@@ -328,19 +364,23 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   bundle: {
-    help: '<app-module> [--out <file>] [--tracing]  write the workflow bundle for the app (default workflow-bundle.js): createTriggerWorker({ workflowBundle: { codePath } }) then skips webpack at boot; --tracing bundles the OpenTelemetry workflow interceptors, for workers with `tracing`',
+    options: { out: { type: 'string' }, tracing: { type: 'boolean' } },
+    help: '<app-module> [--out <file>] [--tracing] [--json]  write the workflow bundle for the app (default workflow-bundle.js): createTriggerWorker({ workflowBundle: { codePath } }) then skips webpack at boot; --tracing bundles the OpenTelemetry workflow interceptors, for workers with `tracing`',
     async run(args) {
       const outAt = args.indexOf('--out');
       const out = outAt >= 0 ? args[outAt + 1] : 'workflow-bundle.js';
       if (!out) throw new TriggerError('CONFIG_INVALID', 'bundle: --out needs a file name');
-      const app = loadApp(args.find((a, i) => !a.startsWith('--') && i !== outAt + 1));
+      const app = loadApp(args.find((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1)));
       const { writeWorkflowBundle } = await import('./worker/bundle');
+      say(`bundling the workflow code of ${app.name}…`);
       const written = await writeWorkflowBundle(app, out, { tracing: args.includes('--tracing') });
+      if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ file: written.file, bytes: written.bytes, marker: written.marker })}\n`);
       say(`wrote ${written.file} (${Math.round(written.bytes / 1024)} KiB, ${written.marker})`);
     },
   },
   'codec-server': {
-    help: '[--port 8888] [--ui-origin http://localhost:8233]  serve /encode and /decode with the PTT_ENCRYPTION_KEYS codec for the Temporal UI until Ctrl-C',
+    options: { port: { type: 'string' }, 'ui-origin': { type: 'string' } },
+    help: '[--port 8888] [--ui-origin http://localhost:8233] [--json]  serve /encode and /decode with the PTT_ENCRYPTION_KEYS codec for the Temporal UI until Ctrl-C',
     async run(args) {
       const { values } = parse('codec-server', args, { port: { type: 'string' }, 'ui-origin': { type: 'string' } });
       const { encryptionCodecFromEnv } = await import('./codec/encryption-codec');
@@ -356,19 +396,22 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   'db:migrate': {
-    help: 'apply prisma/migrations to DATABASE_URL (offline; recorded in _prisma_migrations like Prisma)',
+    options: {},
+    help: '[migrations-dir] [--json]  apply prisma/migrations (or the folder given) to DATABASE_URL (offline; recorded in _prisma_migrations like Prisma)',
     async run(args) {
       const { readEnv } = await import('./config/env');
       const url = readEnv().DATABASE_URL;
       if (!url) throw new TriggerError('CONFIG_INVALID', 'db:migrate needs DATABASE_URL (npm start migrates the embedded database by itself).');
-      const dir = path.resolve(args[0] ?? path.join('prisma', 'migrations'));
+      const dir = path.resolve(args.find((a) => !a.startsWith('--')) ?? path.join('prisma', 'migrations'));
       const { migrate } = await devstack();
       const r = await migrate(url, dir, { log: say });
+      if (args.includes('--json')) process.stdout.write(`${JSON.stringify({ applied: r.applied, alreadyApplied: r.alreadyApplied })}\n`);
       say(`${r.applied.length} applied, ${r.alreadyApplied.length} already applied`);
     },
   },
   'temporal:build': {
-    help: 'build (once) the stock Temporal server and UI from Go modules into the per-user cache (~/.cache/prisma-temporal-triggers)',
+    options: {},
+    help: '[--json]  build (once) the stock Temporal server and UI from Go modules into the per-user cache (~/.cache/prisma-temporal-triggers)',
     async run() {
       const { ensureTemporalBinaries } = await devstack();
       const b = await ensureTemporalBinaries({ log: say });
@@ -376,23 +419,29 @@ const commands: Record<string, { help: string; run: (args: string[]) => Promise<
     },
   },
   'temporal:start': {
-    help: 'run Temporal server + UI (SQLite under .data/temporal) until Ctrl-C',
+    options: {},
+    help: '[--json]  run Temporal server + UI (SQLite under .data/temporal) until Ctrl-C',
     async run() {
       const { startTemporalStack } = await devstack();
       const stack = await startTemporalStack({ persistent: true });
       say(`Temporal ready at ${stack.address} (${stack.mode}) in ${stack.readyMs} ms; UI ${stack.uiUrl ?? 'off'}. Ctrl-C stops it.`);
       await untilSignal();
+      process.stderr.write('stopping… ');
       await stack.stop();
+      say('stopped');
     },
   },
   'dev:stack': {
-    help: 'run Temporal + UI + database (DATABASE_URL or embedded PGlite) + migrations until Ctrl-C',
+    options: {},
+    help: '[--json]  run Temporal + UI + database (DATABASE_URL or embedded PGlite) + migrations until Ctrl-C',
     async run() {
       const { startDevStack } = await devstack();
       const stack = await startDevStack();
       say(`DATABASE_URL=${stack.databaseUrl}\nTEMPORAL_ADDRESS=${stack.temporal.address}\nCtrl-C stops everything.`);
       await untilSignal();
+      process.stderr.write('stopping… ');
       await stack.stop();
+      say('stopped');
     },
   },
 };
@@ -416,6 +465,8 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`usage: prisma-temporal-triggers ${name} ${cmd.help}\n`);
     return;
   }
+  // every command refuses a flag it does not take, naming it, before doing anything
+  parse(name, rest, cmd.options ?? {});
   await cmd.run(rest);
 }
 
@@ -423,7 +474,11 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     () => process.exit(process.exitCode ?? 0),
     (err: unknown) => {
-      say(err instanceof TriggerError ? `error [${err.code}]: ${err.message}` : String(err instanceof Error ? err.stack : err));
+      // with --json every error is JSON too, on stdout: { "error": { "code", "message" } }
+      if (process.argv.includes('--json')) {
+        const error = err instanceof TriggerError ? { code: err.code, message: redactText(err.message) } : { code: 'INTERNAL', message: redactText(err instanceof Error ? err.message : String(err)) };
+        process.stdout.write(`${JSON.stringify({ error })}\n`);
+      } else say(err instanceof TriggerError ? `error [${err.code}]: ${err.message}` : String(err instanceof Error ? err.stack : err));
       process.exit(1);
     },
   );

@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'DATABASE_MISSING'
   | 'SCHEMA_MISSING'
   | 'ACTOR_LOOKUP_FAILED'
-  | 'DRAIN_TOO_LARGE';
+  | 'DRAIN_TOO_LARGE'
+  | 'NOT_FOUND';
 
 /** Base class of every error thrown by this library. */
 export class TriggerError extends Error {
@@ -49,6 +50,13 @@ export class DefinitionError extends TriggerError {
 export class ConfigError extends TriggerError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('CONFIG_INVALID', message, options);
+  }
+}
+
+/** What a command or call names does not exist: a run (workflow id), a record, a Schedule. */
+export class NotFoundError extends TriggerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_FOUND', message, options);
   }
 }
 

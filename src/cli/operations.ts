@@ -11,11 +11,11 @@ import { and, quote } from '../client/visibility';
 import { scheduleIdFor } from '../definitions/names';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { whereFor } from '../definitions/where';
-import { ConfigError } from '../errors';
+import { ConfigError, NotFoundError } from '../errors';
 import type { OverlapPolicy } from '../definitions/options';
 import { OVERLAP_POLICIES } from '../worker/sync-schedules';
 import { lookupDefinition } from '../client/targets';
-import type { AnyPrismaClient } from '../prisma/model-meta';
+import { runtimeModels, type AnyPrismaClient } from '../prisma/model-meta';
 import { tenantValue, type Tenant } from '../runtime/tenants';
 import { listTenantsOf } from '../../activities/run-scope';
 
@@ -122,11 +122,12 @@ export async function definitionStatus(client: Client, app: App, def: Trigger | 
 
 export async function pause(client: Client, def: Trigger | ScheduledAction, note: string | undefined, paused: boolean): Promise<ScheduleState> {
   const before = await scheduleState(client, def);
-  if (before.state === 'none') throw new ConfigError(`${def.id} has no Schedule (${def.kind === 'trigger' && def.schedulerCron === false ? 'schedulerCron: false' : 'the worker has not registered it yet'}): there is nothing to ${paused ? 'pause' : 'resume'}`);
+  if (before.state === 'none') throw new NotFoundError(`${def.id} has no Schedule (${def.kind === 'trigger' && def.schedulerCron === false ? 'schedulerCron: false' : 'the worker has not registered it yet'}): there is nothing to ${paused ? 'pause' : 'resume'}`);
   const handle = client.schedule.getHandle(before.scheduleId);
-  const text = note ?? `${paused ? 'paused' : 'resumed'} from the command line`;
-  if (paused) await handle.pause(text);
-  else await handle.unpause(text);
+  if (paused) await handle.pause(note ?? 'paused from the command line');
+  else if (note !== undefined) await handle.unpause(note);
+  // resumed without a note: the pause's note is cleared (an unpause always leaves one)
+  else await handle.update((prev) => ({ ...prev, state: { ...prev.state, paused: false, note: undefined } }));
   return scheduleState(client, def);
 }
 
@@ -186,7 +187,7 @@ export async function cancelRun(client: Client, workflowId: string): Promise<'ca
     await handle.cancel();
     return 'cancel requested';
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new ConfigError(`no workflow ${workflowId}`);
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no workflow ${workflowId} in this namespace`);
     throw err;
   }
 }
@@ -212,19 +213,43 @@ export async function runRecord(client: Client, app: App, t: Trigger, prisma: An
   const parts = fields.length === 1 ? [id] : id.split(',');
   if (parts.length !== fields.length) throw new ConfigError(`${t.id}: the record id "${id}" must give ${fields.join(', ')} separated by commas`);
   const delegate = prisma[t.resource.delegate];
-  // the key's own types: try the value as a number when the field is numeric
-  const sample = (await delegate.findFirst({ select: Object.fromEntries(fields.map((f) => [f, true])) })) as Record<string, unknown> | null;
-  const where = Object.fromEntries(fields.map((f, i) => [f, typeof sample?.[f] === 'number' ? Number(parts[i]) : typeof sample?.[f] === 'bigint' ? BigInt(parts[i]!) : parts[i]]));
+  const where = keyWhere(t, prisma, parts);
   const record = (await delegate.findFirst({ where })) as Record<string, unknown> | null;
-  if (!record) throw new ConfigError(`${t.id}: no ${t.resource.model} with ${JSON.stringify(Object.fromEntries(Object.entries(where).map(([k, v]) => [k, String(v)])))}`);
+  if (!record) throw new NotFoundError(`${t.id}: no ${t.resource.model} with ${describeKey(where)}`);
   return createTriggerClient({ client, app }).runTrigger(record, t, opts.tenant !== undefined ? { tenant: opts.tenant } : {});
+}
+
+/** The key fields with the values given on the command line, in the fields' own types (from the client's model metadata). */
+export function keyWhere(t: Trigger, prisma: AnyPrismaClient, parts: string[]): Record<string, unknown> {
+  const fields = new Map((runtimeModels(prisma)?.[t.resource.model]?.fields ?? []).map((f) => [f.name, f.type]));
+  return Object.fromEntries(
+    t.resource.primaryKey.map((f, i) => {
+      const raw = parts[i]!;
+      const type = fields.get(f);
+      if (type === 'Int' || type === 'Float' || type === 'Decimal') {
+        const n = Number(raw);
+        if (!Number.isFinite(n) || raw.trim() === '') throw new ConfigError(`${t.id}: ${f} is a number (${type}); "${raw}" is not one`);
+        return [f, n];
+      }
+      if (type === 'BigInt') {
+        if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${t.id}: ${f} is a BigInt; "${raw}" is not a whole number`);
+        return [f, BigInt(raw)];
+      }
+      return [f, raw];
+    }),
+  );
+}
+
+/** `{"id":99}`: a key as JSON, BigInts as their digits. */
+export function describeKey(where: Record<string, unknown>): string {
+  return JSON.stringify(where, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) <= Number.MAX_SAFE_INTEGER ? Number(v) : v.toString() : v));
 }
 
 /** Starts the ticks the Schedule would have started between `from` and `to` (one after the other by default). */
 export async function backfill(client: Client, def: Trigger | ScheduledAction, from: Date, to: Date, overlap: OverlapPolicy = 'bufferAll'): Promise<ScheduleState> {
   if (!(from.getTime() < to.getTime())) throw new ConfigError(`backfill: --from (${from.toISOString()}) must be before --to (${to.toISOString()})`);
   const s = await scheduleState(client, def);
-  if (s.state === 'none') throw new ConfigError(`${def.id} has no Schedule to backfill (${def.kind === 'trigger' && def.schedulerCron === false ? 'schedulerCron: false' : 'the worker has not registered it yet'})`);
+  if (s.state === 'none') throw new NotFoundError(`${def.id} has no Schedule to backfill (${def.kind === 'trigger' && def.schedulerCron === false ? 'schedulerCron: false' : 'the worker has not registered it yet'})`);
   await client.schedule.getHandle(s.scheduleId).backfill({ start: from, end: to, overlap: OVERLAP_POLICIES[overlap] });
   return s;
 }
@@ -235,7 +260,7 @@ export async function retryRun(client: Client, app: App, prisma: AnyPrismaClient
   try {
     d = await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new ConfigError(`no workflow ${workflowId}`);
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`no workflow ${workflowId} in this namespace`);
     throw err;
   }
   if (d.status.name === 'RUNNING') throw new ConfigError(`${workflowId} is still running; cancel it first or wait for it`);

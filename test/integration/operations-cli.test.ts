@@ -90,8 +90,10 @@ test('pause and resume with a note; a misspelt trigger gets a suggestion', async
   assert.deepEqual([paused.state, paused.note], ['paused', 'INC-7 database migration']);
   const desc = await ctx.env.client.schedule.getHandle(paused.scheduleId).describe();
   assert.equal(desc.state.paused, true, 'paused on the server');
-  const resumed = await json<{ state: string }>('resume', fixture, 'Ticket.process');
+  const resumed = await json<{ state: string; note?: string }>('resume', fixture, 'Ticket.process');
   assert.equal(resumed.state, 'active');
+  assert.equal(resumed.note || undefined, undefined, "resume without --note clears the pause's note");
+  assert.doesNotMatch((await cli('status', fixture, 'Ticket.process')).stdout, /note:/, 'status shows no stale note');
   const typo = await cli('pause', fixture, 'Ticket.proces');
   assert.equal(typo.code, 1);
   assert.match(typo.stderr, /Ticket\.proces.*did you mean "Ticket\.process"/);
@@ -116,7 +118,12 @@ test('run starts one record\'s run by its id; cancel ends a sleeping run cancell
   assert.equal(closed.status.name, 'CANCELLED');
   const missing = await cli('run', fixture, 'Ticket.process', '99999999');
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /Ticket\.process: no Ticket with \{"id":"99999999"\}/);
+  assert.match(missing.stderr, /error \[NOT_FOUND\]: Ticket\.process: no Ticket with \{"id":99999999\}/, 'the id keeps its type');
+  const missingJson = await cli('run', fixture, 'Ticket.process', '99999999', '--json');
+  assert.deepEqual(JSON.parse(missingJson.stdout), { error: { code: 'NOT_FOUND', message: 'Ticket.process: no Ticket with {"id":99999999}' } });
+  const noRun = await cli('cancel', 'nope/-/1', '--json');
+  assert.equal(noRun.code, 1);
+  assert.deepEqual(JSON.parse(noRun.stdout), { error: { code: 'NOT_FOUND', message: 'no workflow nope/-/1 in this namespace' } });
 });
 
 test('retry starts a failed record run again for the same record', async () => {

@@ -97,3 +97,21 @@ test('cli bundle: writes the prebuilt workflow bundle of an app module, marked w
   assert.match(r.stderr, /wrote .*workflow-bundle\.js \(\d+ KiB, ptt-bundle:[^:]+:[0-9a-f]{16}\)/);
   assert.match(fs.readFileSync(out, 'utf8'), /ptt-bundle:[^:"'\s]+:[0-9a-f]{16}/);
 });
+
+test('cli contract: every command lists every flag it takes in its help; an unknown flag is refused naming it; with --json errors are JSON with a code', async () => {
+  const { commands } = await import('../../src/cli');
+  for (const [name, cmd] of Object.entries(commands)) {
+    for (const flag of Object.keys(cmd.options ?? {})) assert.ok(cmd.help.includes(`--${flag}`), `${name} --help lists --${flag}`);
+    assert.ok(cmd.help.includes('--json'), `${name} --help lists --json`);
+  }
+  const bad = cli('describe', 'example/app.ts', '--nope');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /error \[CONFIG_INVALID\]: describe: Unknown option '--nope'/);
+  const json = cli('describe', 'example/app.ts', '--nope', '--json');
+  assert.equal(json.status, 1);
+  assert.deepEqual(Object.keys(JSON.parse(json.stdout) as object), ['error']);
+  assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, 'CONFIG_INVALID');
+  const described = cli('describe', 'example/app.ts', '--json');
+  assert.equal(described.status, 0, described.stderr);
+  assert.ok((JSON.parse(described.stdout) as { id: string }[]).some((d) => d.id === 'Ticket.process'));
+});
