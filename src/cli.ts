@@ -182,13 +182,19 @@ export const commands: Record<string, Command> = {
           say(`search attributes not registered (${redactText(err instanceof Error ? err.message : String(err))}); the worker registers them at its first boot`);
         }
       }
+      const next = [
+        ...(plan.missing.install ? [`${plan.missing.install}   # what the written files import`] : []),
+        'npx prisma generate   # the client for the schema (offline)',
+        'DATABASE_URL=postgresql://... npm run triggers:dev   # Temporal + UI, prisma/migrations applied offline (ptt_run_commit included), your worker, restarted on change',
+      ];
       if (values.json) {
-        process.stdout.write(`${JSON.stringify({ files: plan.files.map(({ file, action, note }) => ({ file, action, ...(note ? { note } : {}) })), scripts: plan.scripts, written, searchAttributes, dryRun: !!values['dry-run'] })}\n`);
+        process.stdout.write(`${JSON.stringify({ files: plan.files.map(({ file, action, note }) => ({ file, action, ...(note ? { note } : {}) })), scripts: plan.scripts, missing: plan.missing, written, searchAttributes, dryRun: !!values['dry-run'], next })}\n`);
         return;
       }
       for (const f of plan.files) say(`${values['dry-run'] && f.action !== 'keep' ? `would ${f.action}` : f.action === 'keep' ? 'unchanged' : `${f.action}d`}  ${f.file}${f.note ? `  (${f.note})` : ''}`);
       if (searchAttributes === 'registered') say('search attributes registered on Temporal');
-      say(written.length ? `\nnext: npx prisma migrate dev (adds ptt_run_commit), then npm run triggers:worker` : 'nothing to change');
+      if (plan.missing.install) say(`\nmissing from package.json: ${[...plan.missing.dependencies, ...plan.missing.devDependencies].join(', ')}`);
+      say(written.length ? `\nnext:\n${next.map((n, i) => `  ${i + 1}. ${n}`).join('\n')}` : 'nothing to change');
     },
   },
   status: {
@@ -393,6 +399,28 @@ export const commands: Record<string, Command> = {
       await untilSignal();
       say('stopping… stopped');
       await server.close();
+    },
+  },
+  dev: {
+    options: { worker: { type: 'string' }, watch: { type: 'string' }, migrations: { type: 'string' }, 'no-migrate': { type: 'boolean' }, cwd: { type: 'string' } },
+    help: '[--worker src/triggers/worker.ts] [--watch <dir>] [--migrations prisma/migrations] [--no-migrate] [--cwd <project dir>] [--json]  your app in one command: the Temporal server and UI (started from the per-user cache, or the one already on TEMPORAL_PORT), your migrations applied offline (DATABASE_URL; the embedded Postgres without it), your worker entry run and restarted when a file of its folder changes; Ctrl-C stops everything',
+    async run(args) {
+      const { values } = parse('dev', args, commands.dev!.options!);
+      const cwd = path.resolve(typeof values.cwd === 'string' ? values.cwd : '.');
+      const { startDev } = await import('./cli/dev');
+      const session = await startDev({
+        cwd,
+        worker: typeof values.worker === 'string' ? values.worker : path.join('src', 'triggers', 'worker.ts'),
+        ...(typeof values.watch === 'string' ? { watch: values.watch } : {}),
+        migrations: values['no-migrate'] ? false : typeof values.migrations === 'string' ? values.migrations : path.join('prisma', 'migrations'),
+        log: say,
+      });
+      if (values.json) process.stdout.write(`${JSON.stringify({ uiUrl: session.uiUrl ?? null, address: session.address })}\n`);
+      say('Ctrl-C stops the worker, Temporal and the UI.');
+      await untilSignal();
+      process.stderr.write('stopping… ');
+      await session.stop();
+      say('stopped');
     },
   },
   'db:migrate': {

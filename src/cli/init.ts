@@ -4,12 +4,16 @@
  * For one model of the project's Prisma schema it plans:
  * - `<dir>/<model>.triggers.ts`: a `defineResource` for the model with one on-demand trigger whose
  *   stable names (`workflowType`, `schedulerWorkflowType`) are filled in;
- * - `<dir>/app.ts`: `defineApp` over every `*.triggers.ts` of the folder (rewritten only while it
- *   still carries the marker line init writes; a hand-edited app is left alone and reported);
+ * - `<dir>/app.ts`: `defineApp` over every `*.triggers.ts` of the folder, and the project's
+ *   PrismaClient re-exported as `prisma` (every CLI command accepts the module); rewritten only
+ *   while it still carries the marker line init writes (a hand-edited app is left alone, reported);
+ * - `<dir>/prisma.ts`: the PrismaClient (driver adapter, DATABASE_URL), shared by app and worker;
  * - `<dir>/worker.ts`: the worker entry (environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
  *   DATABASE_URL);
- * - the `PttRunCommit` model (commit markers) in the schema, when missing;
- * - package scripts `triggers:worker` and `triggers:describe`.
+ * - the `PttRunCommit` model (commit markers) in the schema, and a migration creating its table
+ *   (applied offline by `dev` or `db:migrate`, or by `prisma migrate deploy`), when missing;
+ * - package scripts `triggers:dev`, `triggers:worker` and `triggers:describe`;
+ * - the dependencies the files need, checked: the missing ones are listed with the install line.
  * The CLI then registers the search attributes on the Temporal server when it is reachable.
  *
  * Pure planning (no writes) so a second run can show it changes nothing.
@@ -31,6 +35,8 @@ export interface InitOptions {
   dir?: string;
   /** Name given to defineApp. Default: package.json's name. */
   appName?: string;
+  /** The time the commit-marker migration is named after. Default now. */
+  now?: Date;
 }
 
 export interface PlannedFile {
@@ -47,6 +53,8 @@ export interface InitPlan {
   files: PlannedFile[];
   /** The package scripts added (already present ones are not listed). */
   scripts: Record<string, string>;
+  /** Packages the written files need that package.json does not list, and the line that installs them. */
+  missing: { dependencies: string[]; devDependencies: string[]; install?: string };
 }
 
 /** Marker of files init owns and may rewrite. */
@@ -119,24 +127,22 @@ ${imports}
 
 export const app = defineApp({ name: '${appName}', resources: [${resources.map((r) => r.name).join(', ')}] });
 export default app;
+// the commands that read records (preview, run, retry, status) use it
+export { prisma } from './prisma';
 `;
 }
 
-function workerFile(client: string): string {
+function workerFile(): string {
   return `${MARKER}; edit freely (init never rewrites this file).
 // Starts the trigger worker: registers the Schedules and search attributes, then runs until Ctrl-C.
 // Environment: DATABASE_URL, and Temporal's own variables (TEMPORAL_ADDRESS, default
 // 127.0.0.1:7233; TEMPORAL_NAMESPACE; TEMPORAL_API_KEY; TEMPORAL_TLS_CLIENT_CERT_PATH /
 // _KEY_PATH / _SERVER_NAME for mTLS); PTT_ENCRYPTION_KEYS encrypts payloads.
-import { PrismaPg } from '@prisma/adapter-pg';
 import { createTriggerWorkerFromEnv } from '${LIBRARY}';
-import { PrismaClient } from '${client}';
-import { app } from './app';
+import { app, prisma } from './app';
 
 async function main(): Promise<void> {
-  const databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) throw new Error('Set DATABASE_URL to your database (the worker runs the actions through Prisma).');
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+  if (!process.env.DATABASE_URL) throw new Error('Set DATABASE_URL to your database (the worker runs the actions through Prisma).');
   const worker = await createTriggerWorkerFromEnv({ app, prisma });
   await worker.run(); // until SIGINT / SIGTERM; then its Temporal connections are closed
   await prisma.$disconnect();
@@ -148,6 +154,35 @@ main().catch((err: unknown) => {
 });
 `;
 }
+
+function prismaFile(client: string): string {
+  return `${MARKER}; edit freely (init never rewrites this file).
+// The PrismaClient the worker and the commands use: Prisma 7 with the pg driver adapter, connected
+// on first use to DATABASE_URL.
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '${client}';
+
+export const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL ?? '' }) });
+`;
+}
+
+/** The commit-marker table, as a migration any runner applies (idempotent: a table made by hand is completed, not refused). */
+const COMMIT_MIGRATION = `-- prisma-temporal-triggers' commit markers (added by \`prisma-temporal-triggers init\`)
+CREATE TABLE IF NOT EXISTS "ptt_run_commit" (
+    "workflow_id" TEXT NOT NULL,
+    "run_id" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "attempt" INTEGER NOT NULL,
+    "result" TEXT,
+    "committed_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "ptt_run_commit_pkey" PRIMARY KEY ("workflow_id","run_id","kind")
+);
+ALTER TABLE "ptt_run_commit" ADD COLUMN IF NOT EXISTS "result" TEXT;
+CREATE INDEX IF NOT EXISTS "ptt_run_commit_committed_at_idx" ON "ptt_run_commit"("committed_at");
+`;
+
+/** What the written files import, by where package.json should list it. */
+const NEEDS = { dependencies: ['@prisma/client', '@prisma/adapter-pg', 'pg'], devDependencies: ['tsx', 'prisma'] };
 
 const COMMIT_MODEL = `
 /// prisma-temporal-triggers' commit markers (added by \`prisma-temporal-triggers init\`): each run's
@@ -172,7 +207,7 @@ export function planInit(options: InitOptions): InitPlan {
   const cwd = path.resolve(options.cwd);
   const pkgFile = path.join(cwd, 'package.json');
   if (!fs.existsSync(pkgFile)) throw new ConfigError(`init: no package.json in ${cwd}; run it from your project's root (or give --cwd).`);
-  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { name?: string; scripts?: Record<string, string> };
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as { name?: string; scripts?: Record<string, string>; dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
   const schemaFile = path.resolve(cwd, options.schema ?? path.join('prisma', 'schema.prisma'));
   const schema = readSchema(schemaFile);
   if (!schema.models.includes(options.model)) {
@@ -202,15 +237,24 @@ export function planInit(options: InitOptions): InitPlan {
       return exported ? [{ name: exported, module: `./${f.replace(/\.ts$/, '')}` }] : [];
     });
   plan(path.join(dir, 'app.ts'), appFile(options.appName ?? pkg.name ?? 'app', resources), true);
-  plan(path.join(dir, 'worker.ts'), workerFile(client), false);
+  plan(path.join(dir, 'worker.ts'), workerFile(), false);
+  plan(path.join(dir, 'prisma.ts'), prismaFile(client), false);
 
   const schemaText = fs.readFileSync(schemaFile, 'utf8');
   const schemaRel = posix(path.relative(cwd, schemaFile));
   if (/@@map\(\s*"ptt_run_commit"\s*\)/.test(schemaText)) files.push({ file: schemaRel, action: 'keep' });
   else files.push({ file: schemaRel, action: 'update', text: `${schemaText.replace(/\s*$/, '\n')}${COMMIT_MODEL}` });
+  // the table, as a migration next to the schema's (none is written when one already creates it)
+  const migrationsDir = path.join(path.dirname(schemaFile), 'migrations');
+  const hasMigration = fs.existsSync(migrationsDir) && fs.readdirSync(migrationsDir).some((m) => fs.existsSync(path.join(migrationsDir, m, 'migration.sql')) && /ptt_run_commit/.test(fs.readFileSync(path.join(migrationsDir, m, 'migration.sql'), 'utf8')));
+  if (!hasMigration) {
+    const stamp = (options.now ?? new Date()).toISOString().replace(/\D/g, '').slice(0, 14);
+    files.push({ file: posix(path.relative(cwd, path.join(migrationsDir, `${stamp}_ptt_run_commit`, 'migration.sql'))), action: 'create', text: COMMIT_MIGRATION });
+  }
 
   const rel = posix(path.relative(cwd, dir));
   const wanted: Record<string, string> = {
+    'triggers:dev': `${LIBRARY} dev --worker ${rel}/worker.ts`,
     'triggers:worker': `tsx ${rel}/worker.ts`,
     'triggers:describe': `${LIBRARY} describe ${rel}/app.ts`,
   };
@@ -219,7 +263,13 @@ export function planInit(options: InitOptions): InitPlan {
     const text = JSON.stringify({ ...pkg, scripts: { ...pkg.scripts, ...scripts } }, null, 2) + '\n';
     files.push({ file: 'package.json', action: 'update', text });
   } else files.push({ file: 'package.json', action: 'keep' });
-  return { files, scripts };
+  const listed = { ...(pkg.dependencies ?? {}), ...(pkg.devDependencies ?? {}) };
+  const missing = {
+    dependencies: NEEDS.dependencies.filter((d) => listed[d] === undefined),
+    devDependencies: NEEDS.devDependencies.filter((d) => listed[d] === undefined),
+  };
+  const install = [missing.dependencies.length ? `npm install ${missing.dependencies.join(' ')}` : '', missing.devDependencies.length ? `npm install --save-dev ${missing.devDependencies.join(' ')}` : ''].filter(Boolean).join(' && ');
+  return { files, scripts, missing: { ...missing, ...(install ? { install } : {}) } };
 }
 
 /** Writes a plan; returns the files written. */
