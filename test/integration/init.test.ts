@@ -164,5 +164,5 @@ test('dev: reuses the running Temporal, applies the project migrations offline, 
     dev.kill('SIGINT');
     assert.equal(await exited, 0, stderr);
   }
-  assert.match(stderr, /stopping… stopped/);
+  assert.match(stderr, /stopping…[\s\S]*stopped\n$/, 'it says when it is done');
 });

@@ -6,7 +6,7 @@
  * the main entry loads no development tooling.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +149,39 @@ void main();
 test('one trigger runs end to end from the installed package (workflows bundled from node_modules)', async () => {
   const out = await sh(path.join(project, 'node_modules/.bin/tsx'), ['run-one.ts']);
   assert.deepEqual(JSON.parse(out.trim().split('\n').pop() ?? '{}'), { outcome: 'success', status: 'paid' });
+});
+
+test('dev from the installed bin runs the worker with the project migrations applied; the CLI starts runs on the app module (JSON and text); Ctrl-C stops everything', async () => {
+  const bin = path.join(project, 'node_modules/.bin/prisma-temporal-triggers');
+  const port = (ctx.env.connection.options.address ?? '').split(':').pop()!;
+  const devEnv = { ...env, TEMPORAL_PORT: port, TEMPORAL_REUSE_EXISTING: '1' };
+  const dev = spawn(bin, ['dev'], { cwd: project, env: devEnv });
+  let stderr = '';
+  dev.stderr.on('data', (b: Buffer) => void (stderr += b.toString()));
+  const seen = async (pattern: RegExp): Promise<void> => {
+    while (!pattern.test(stderr)) {
+      if (dev.exitCode !== null) throw new Error(`dev exited ${dev.exitCode} before ${pattern}: ${stderr}`);
+      await new Promise((r) => dev.stderr.once('data', r));
+    }
+  };
+  try {
+    await seen(/\[db\] migrations: 1 applied/);
+    await seen(/worker src\/triggers\/worker\.ts started/);
+    const pg = new PgClient({ connectionString: ctx.db.url });
+    await pg.connect();
+    const { rows } = await pg.query<{ id: number }>(`INSERT INTO consumer_invoice DEFAULT VALUES RETURNING id`);
+    await pg.end();
+    const id = rows[0]!.id;
+    const started = JSON.parse(await sh(bin, ['run', 'src/triggers/app.ts', 'Invoice.process', String(id), '--json'])) as { workflowId: string; alreadyRunning: boolean };
+    assert.equal(started.alreadyRunning, false);
+    assert.equal(((await ctx.env.client.workflow.getHandle(started.workflowId).result()) as { outcome: string }).outcome, 'success', "dev's worker ran it");
+    assert.match(await sh(bin, ['run', 'src/triggers/app.ts', 'Invoice.process', String(id)]), new RegExp(`^Invoice\\.process: started Invoice\\.process/-/${id}`));
+  } finally {
+    const exited = new Promise<number | null>((resolve) => (dev.exitCode !== null ? resolve(dev.exitCode) : dev.once('exit', (code) => resolve(code))));
+    dev.kill('SIGINT');
+    assert.equal(await exited, 0, stderr);
+  }
+  assert.match(stderr, /stopping…[\s\S]*stopped\n$/, 'it says when it is done');
 });
 
 test('ESM consumers can import it; the main entry loads no development tooling', async () => {
