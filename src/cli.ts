@@ -218,6 +218,9 @@ export const commands: Record<string, Command> = {
               `  in flight  ${r.inFlight}${r.matching !== undefined ? `; matching now ${r.matching}` : ''}`,
               `  last 24 h  ${counts}`,
               ...(r.lastError ? [`  last error ${r.lastError.outcome} ${r.lastError.workflowId}${r.lastError.closedAt ? ` at ${r.lastError.closedAt}` : ''}${r.lastError.message ? `: ${redactText(r.lastError.message)}` : ''}`] : []),
+              ...(r.repeatedFailures.length
+                ? [`  failing    ${r.repeatedFailures.slice(0, 5).map((f) => `record ${f.recordId ?? f.workflowId} (${f.failures} failed runs)`).join(', ')}${r.repeatedFailures.length > 5 ? `, and ${r.repeatedFailures.length - 5} more` : ''}: picked up by every tick while they match; see docs/operations.md, "Records that keep failing"`]
+                : []),
             ].join('\n');
           })
           .join('\n'),

@@ -41,6 +41,11 @@ export interface DefinitionStatus extends ScheduleState {
   lastError?: { workflowId: string; closedAt?: string; outcome: string; message?: string };
   /** Records matching `where` now, over every tenant (only when the app module exports `prisma`). */
   matching?: number;
+  /**
+   * Records whose runs failed again and again over the last 24 hours (two or more failed runs:
+   * a failed record that still matches is picked up by every tick, as in AshOban), most first.
+   */
+  repeatedFailures: { workflowId: string; recordId?: string; failures: number; lastAt?: string }[];
 }
 
 const typeOfSchedule = (def: Trigger | ScheduledAction): string => (def.kind === 'trigger' ? def.schedulerWorkflowType : def.workflowType);
@@ -92,6 +97,15 @@ export async function definitionStatus(client: Client, app: App, def: Trigger | 
   // the SQL visibility of the stock server has no ORDER BY: newest by close time, client-side
   const failed = await collect(client, and(base, `TriggerOutcome IN ('failure', 'discard', 'error-handled')`, `CloseTime >= ${quote(since)}`), 1000);
   const latest = failed.sort((a, b) => (b.closeTime?.getTime() ?? 0) - (a.closeTime?.getTime() ?? 0)).slice(0, 1);
+  const byRecord = new Map<string, DefinitionStatus['repeatedFailures'][number]>();
+  for (const wf of failed) {
+    if (String(wf.searchAttributes?.TriggerOutcome?.[0] ?? '') !== 'failure') continue;
+    const seen = byRecord.get(wf.workflowId);
+    const recordId = wf.searchAttributes?.TriggerRecordId?.[0];
+    if (seen) seen.failures++;
+    else byRecord.set(wf.workflowId, { workflowId: wf.workflowId, ...(typeof recordId === 'string' ? { recordId } : {}), failures: 1, ...(wf.closeTime ? { lastAt: wf.closeTime.toISOString() } : {}) });
+  }
+  const repeatedFailures = [...byRecord.values()].filter((r) => r.failures >= 2).sort((a, b) => b.failures - a.failures);
   for (const wf of latest) {
     const outcome = String(wf.searchAttributes?.TriggerOutcome?.[0] ?? '');
     let message: string | undefined;
@@ -117,6 +131,7 @@ export async function definitionStatus(client: Client, app: App, def: Trigger | 
     outcomes24h: Object.fromEntries(OUTCOMES.map((o, i) => [o, counts[i] ?? 0])),
     ...(lastError ? { lastError } : {}),
     ...(matching !== undefined ? { matching } : {}),
+    repeatedFailures,
   };
 }
 

@@ -136,6 +136,12 @@ test('retry starts a failed record run again for the same record', async () => {
     return d.status.name !== 'RUNNING' ? d : undefined;
   });
   assert.equal(again.status.name, 'FAILED');
+  // the same record failed twice: status says so
+  const closedFailures = `TriggerOwner = '${tag}' AND TriggerName = 'Ticket.process' AND TriggerOutcome = 'failure' AND ExecutionStatus != 'Running'`;
+  await eventually('visibility to show both failed runs', async () => ((await ctx.env.client.workflow.count(closedFailures)).count === 2 ? true : undefined));
+  const [s] = await json<{ repeatedFailures: { workflowId: string; failures: number }[] }[]>('status', fixture, 'Ticket.process');
+  assert.deepEqual(s?.repeatedFailures.map((f) => [f.workflowId, f.failures]), [[failed!.workflowId, 2]]);
+  assert.match((await cli('status', fixture, 'Ticket.process')).stdout, /failing {4}record \d+ \(2 failed runs\): picked up by every tick while they match/);
   const notRecord = await cli('retry', fixture, 'no-such-workflow');
   assert.equal(notRecord.code, 1);
   assert.match(notRecord.stderr, /no workflow no-such-workflow/);
