@@ -54,7 +54,7 @@ function moduleOf(s: Snippet): string {
   const names = preludeExports().filter((n) => used.has(n) && !imported.has(n));
   const rewritten = own.map((l) =>
     l
-      .replace(/from 'prisma-temporal-triggers(\/testing)?'/, (_m, sub: string | undefined) => `from ${JSON.stringify(path.join(root, sub ? 'src/testing' : 'src'))}`)
+      .replace(/from 'prisma-temporal-triggers(\/testing|\/devstack)?'/, (_m, sub: string | undefined) => `from ${JSON.stringify(path.join(root, sub ? `src${sub}` : 'src'))}`)
       .replace(/from '\.\/generated\/prisma\/client'/, `from ${JSON.stringify(path.join(root, 'example/prisma-client'))}`),
   );
   const head = [...rewritten, ...(names.length ? [`import { ${names.join(', ')} } from ${JSON.stringify(prelude.replace(/\.ts$/, ''))};`] : [])];
@@ -99,7 +99,7 @@ test('every ts code block of the README and the guides type-checks against the l
   assert.ok(all.length >= 10, `found ${all.length} blocks`);
   const modules = all.map((s, i) => ({ s, file: path.join(work, `snippet-${i}.ts`), text: moduleOf(s) }));
   // negative control: a misspelt option in a block like the docs' must fail
-  const control = { file: path.join(work, 'control.ts'), text: moduleOf({ where: 'control', code: "defineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, maxAtempts: 3 } } });" }) };
+  const control = { file: path.join(work, 'control.ts'), text: moduleOf({ where: 'control', code: "import { defineResource } from 'prisma-temporal-triggers';\ndefineResource({ model: 'Ticket', triggers: { process: { action: { delete: true }, maxAtempts: 3 } } });" }) };
   const errors = check([...modules.map(({ file, text }) => ({ file, text })), control]);
   assert.ok(errors.get(control.file)?.some((e) => /maxAtempts/.test(e)), `the check catches a wrong option: ${JSON.stringify(errors.get(control.file))}`);
   const failing = modules.filter((m) => errors.has(m.file)).map((m) => `${m.s.where}:\n  ${errors.get(m.file)!.join('\n  ')}`);
