@@ -2,7 +2,7 @@
  * One worker process of the benchmark, for one variant (BENCH_ROLE), so its CPU and memory are
  * measured apart from the benchmark's own bookkeeping and from the other variants:
  * - `library`, `chunk`, `latency`, `idle`: this library's worker for that trigger's queue only;
- * - `raw`, `latency-raw`: the hand-written Temporal baseline's worker;
+ * - `expert`, `raw`, `latency-raw`: the hand-written Temporal baselines' worker;
  * - `graphile`: a graphile-worker runner doing the same UPDATE per job.
  * Prints `ready` when it polls; stops on SIGTERM.
  */
@@ -27,7 +27,7 @@ const workerOptions = {
 async function temporalWorker(role: string, address: string, dbUrl: string): Promise<{ run(): Promise<void>; shutdown(): void }> {
   const prisma = createPrismaClient(dbUrl, { max: 20 });
   const native = await NativeConnection.connect({ address });
-  if (role === 'raw' || role === 'latency-raw') {
+  if (role === 'raw' || role === 'latency-raw' || role === 'expert') {
     const w = await Worker.create({ connection: native, taskQueue: 'bench-baseline', workflowsPath: require.resolve('./baseline-workflows'), activities: createBaselineActivities(prisma), ...workerOptions });
     return { run: () => w.run(), shutdown: () => w.shutdown() };
   }
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     await pgPool.end();
     return;
   }
-  if (!QUEUES[role] && role !== 'raw' && role !== 'latency-raw') throw new Error(`BENCH_ROLE: unknown role "${role}"`);
+  if (!QUEUES[role] && role !== 'raw' && role !== 'latency-raw' && role !== 'expert') throw new Error(`BENCH_ROLE: unknown role "${role}"`);
   const w = await temporalWorker(role, process.env.TEMPORAL_ADDRESS!, dbUrl);
   const running = w.run();
   process.stdout.write('ready\n');
