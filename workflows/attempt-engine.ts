@@ -20,16 +20,24 @@
  * and for the old chunk runs an `onError` that snoozed or met an outage ending the run failed.
  */
 import { TimeoutType } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, CancelledFailure, log, sleep, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, log, patched, sleep, TimeoutFailure } from '@temporalio/workflow';
 import { exponentialBackoffSeconds, infrastructureRetryMs, MAX_INFRASTRUCTURE_RETRIES } from './backoff';
 import type { TimeoutBackoff } from './attempt-activities';
-import { ATTEMPT_ABANDONED_TYPE, type AttemptOutcome, type ChunkAttemptResult, type EngineState, type SerializedErrorData, type Settled } from './types';
+import { ATTEMPT_ABANDONED_TYPE, RUN_COMMANDS, type AttemptOutcome, type ChunkAttemptResult, type EngineState, type SerializedErrorData, type Settled } from './types';
 
 /**
  * Patch id of the engine. Runs started before it replay on the legacy path: record runs without
  * marker look-ups, chunk runs with normal activities, no continue-as-new and the old accounting.
  */
 export const ENGINE_PATCH = 'ptt-attempt-engine';
+
+/**
+ * Whether a record or chunk run is on the engine: a run started with RUN_COMMANDS is, without a
+ * patch marker; an older run is if its history has (or, run live, records) the ENGINE_PATCH marker.
+ */
+export function onEngine(input: { commands?: number }): boolean {
+  return (input.commands ?? 0) >= RUN_COMMANDS || patched(ENGINE_PATCH);
+}
 
 /** A run that snoozes this many times continues as new, so its history never nears the limit. */
 export const SNOOZES_PER_RUN = 500;

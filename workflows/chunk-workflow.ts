@@ -7,8 +7,8 @@
  * record ends counted once: success, failure, discard, cancelled, or still pending (`inFlight`).
  * Runs of the trigger's stable `workflowType`.
  */
-import { ApplicationFailure, continueAsNew, log, patched } from '@temporalio/workflow';
-import { ENGINE_PATCH, runAttempts, SNOOZES_PER_RUN } from './attempt-engine';
+import { ApplicationFailure, continueAsNew, log } from '@temporalio/workflow';
+import { onEngine, runAttempts, SNOOZES_PER_RUN } from './attempt-engine';
 import { countRecords } from './metrics';
 import { runState, triggerUnit } from './trigger-unit';
 import { FAILURE_TYPE, type ChunkCounts, type ChunkInput, type ChunkRunResult, type RecordRunInput } from './types';
@@ -17,7 +17,7 @@ export async function chunkWorkflow(input: RecordRunInput & { chunk: ChunkInput 
   const { plan, chunk } = input;
   const setState = runState();
   // Chunk runs started before the engine: normal activities, no continue-as-new, the old accounting.
-  const engine = patched(ENGINE_PATCH);
+  const engine = onEngine(input);
   const done = await runAttempts({
     ...triggerUnit(input, setState, { engine, local: engine && plan.attemptsAs !== 'activity' }),
     label: `${plan.triggerId} chunk of ${chunk.recordIds.length}`,

@@ -1,7 +1,7 @@
 /** The id, input and search attributes of a per-record run (pure: used by workflows and clients). */
 import { fingerprint, recordWorkflowId, stableStringify, tenantIdPart } from './primary-key';
 import { runSearchAttributes } from './search-attributes';
-import type { FoundRecord, RecordPlan, RecordRunInput, RunScope } from './types';
+import { RUN_COMMANDS, type FoundRecord, type RecordPlan, type RecordRunInput, type RunScope } from './types';
 
 /** Search attributes of a per-record run (also used by clients that start runs directly). */
 export function recordSearchAttributes(plan: RecordPlan, recordId: string, tenant: string | null, tags: string[] = []) {
@@ -18,7 +18,7 @@ export function recordRun(plan: RecordPlan, rec: FoundRecord, scope: RunScope, a
   if (Object.keys(actionArguments).length) unique.actionArguments = actionArguments;
   if (scope.actor !== undefined) unique.actor = scope.actor;
   const workflowId = recordWorkflowId(plan.workflowType, scope.tenant, rec.recordId, Object.keys(unique).length ? unique : undefined);
-  const input: RecordRunInput = { plan, key: rec.key, recordId: rec.recordId, ...scope, actionArguments, metadata: rec.metadata };
+  const input: RecordRunInput = { plan, commands: RUN_COMMANDS, key: rec.key, recordId: rec.recordId, ...scope, actionArguments, metadata: rec.metadata };
   if (rec.extraArgs) input.extraArgs = rec.extraArgs;
   if (rec.poison) input.poison = rec.poison;
   return { workflowId, input };
@@ -39,6 +39,6 @@ export function chunkRun(plan: RecordPlan, recs: FoundRecord[], scope: RunScope,
   const print = fingerprint(stableStringify({ recordIds, actionArguments, actor: scope.actor ?? null }));
   const workflowId = `${plan.workflowType}/${tenantIdPart(scope.tenant)}/chunk-${print}`;
   const first = recs[0]!;
-  const input: RecordRunInput = { plan, key: first.key, recordId: first.recordId, ...scope, actionArguments, chunk: { keys: recs.map((r) => r.key), recordIds } };
+  const input: RecordRunInput = { plan, commands: RUN_COMMANDS, key: first.key, recordId: first.recordId, ...scope, actionArguments, chunk: { keys: recs.map((r) => r.key), recordIds } };
   return { workflowId, input };
 }

@@ -5,7 +5,7 @@
  * they survive worker and server restarts; a snooze does not use an attempt.
  */
 import { ApplicationFailure, continueAsNew, log, patched } from '@temporalio/workflow';
-import { ENGINE_PATCH, runAttempts, SNOOZES_PER_RUN } from './attempt-engine';
+import { onEngine, runAttempts, SNOOZES_PER_RUN } from './attempt-engine';
 import { countRecords } from './metrics';
 import { runState, triggerUnit } from './trigger-unit';
 import { FAILURE_TYPE, type RecordRunInput, type RecordRunResult } from './types';
@@ -17,7 +17,8 @@ export async function recordWorkflow(input: RecordRunInput): Promise<RecordRunRe
   const { plan } = input;
   const setState = runState();
   // Runs started before the engine replay without its marker; before local attempts, without that one.
-  const engine = patched(ENGINE_PATCH);
+  // Runs started by this version carry RUN_COMMANDS and record no marker (see onEngine).
+  const engine = onEngine(input);
   const local = plan.attemptsAs !== 'activity' && (engine || patched(LOCAL_ATTEMPTS_PATCH));
   let attempts = input.resume?.attempt ?? 1;
   let snoozes = input.resume?.snoozes ?? 0;

@@ -57,8 +57,18 @@ export interface RecordPlan {
   debug: boolean;
 }
 
+/**
+ * The commands a record or chunk run is started with (its input's `commands`). Runs without it
+ * were started by earlier versions: their patch markers tell which path they are on. Runs with it
+ * take the attempt engine without asking `patched()`, so their histories hold no patch marker (and
+ * no TemporalChangeVersion upsert): two events fewer per run.
+ */
+export const RUN_COMMANDS = 2;
+
 export interface RecordRunInput extends RunScope {
   plan: RecordPlan;
+  /** RUN_COMMANDS when the run was started by this version or later (absent: an earlier version). */
+  commands?: number;
   key: EncodedKey;
   recordId: string;
   actionArguments: Record<string, unknown>;

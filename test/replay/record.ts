@@ -365,6 +365,19 @@ async function main(): Promise<void> {
     });
     await save('scheduled-action-snooze-continue-as-new-first', napping, 'first');
     await save('scheduled-action-snooze-continue-as-new-last', napping);
+
+    // Runs started with RUN_COMMANDS: the engine without a patch marker (every run above that
+    // predates it was recorded with the marker and stands for runs started by 0.1 releases)
+    await save('commands-record-success', await triggers.runTrigger(await ticket('commands success'), 'Ticket.record'));
+    script.set('commands retry', { fail: 1 });
+    await save('commands-record-local-error-backoff-success', await triggers.runTrigger(await ticket('commands retry'), 'Ticket.record'));
+    script.set('commands napper', { snooze: 2 });
+    const builtCommands = await triggers.buildTrigger(await ticket('commands napper'), 'Ticket.record');
+    const commandsInput = (builtCommands.options.args as [Record<string, unknown>])[0];
+    const commandsNapper = await client.workflow.start(builtCommands.workflowType, { ...builtCommands.options, args: [{ ...commandsInput, snoozesPerRun: 1 }] });
+    await save('commands-record-snooze-continue-as-new-first', commandsNapper, 'first');
+    await save('commands-record-snooze-continue-as-new-last', commandsNapper);
+    await save('commands-chunk-failure', await chunkOf('Ticket.chunkPlain', ['cp cmd fails bad1', 'cp cmd ok']));
   } finally {
     await teardown();
   }

@@ -93,6 +93,12 @@ const PATHS = [
   'scheduled-action-failure',
   'scheduled-action-snooze-continue-as-new-first',
   'scheduled-action-snooze-continue-as-new-last',
+  // started with RUN_COMMANDS: the engine without a patch marker
+  'commands-record-success',
+  'commands-record-local-error-backoff-success',
+  'commands-record-snooze-continue-as-new-first',
+  'commands-record-snooze-continue-as-new-last',
+  'commands-chunk-failure',
 ];
 
 let bundle: { code: string };
