@@ -10,7 +10,7 @@ import { temporalPriority } from './priority';
 import { chunkRun, chunkSearchAttributes, recordRun, recordSearchAttributes } from './record-run';
 import { roleMemo } from './registry';
 import { countTick } from './metrics';
-import { ACTIVITY_HEARTBEAT_TIMEOUT, QUERY_ERROR_TYPE, SCHEDULER_TASK_TIMEOUT, type FindRecordsResult, type FoundRecord, type TenantRef, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
+import { ACTIVITY_HEARTBEAT_TIMEOUT, QUERY_ERROR_TYPE, RUN_COMMANDS, SCHEDULER_TASK_TIMEOUT, type FindRecordsResult, type FoundRecord, type TenantRef, type SchedulerInput, type SchedulerResult, type SchedulerStats, type TriggerActivityFns } from './types';
 
 /** Children started per workflow run before continuing as new (server limit: 2000 pending). */
 const CHILDREN_PER_RUN = 1500;
@@ -33,7 +33,8 @@ export const CHUNK_PAGES_PATCH = 'ptt-chunk-pages';
 
 export async function schedulerWorkflow(input: SchedulerInput): Promise<SchedulerResult> {
   const now = input.now ?? Date.now();
-  const chunkPages = patched(CHUNK_PAGES_PATCH);
+  // schedulers started by this version carry RUN_COMMANDS: the rule without a patch marker
+  const chunkPages = (input.commands ?? 0) >= RUN_COMMANDS || patched(CHUNK_PAGES_PATCH);
   // The tick's tenants: the one given, or (first page) every tenant listTenants gives, one after the other.
   let tenants: (TenantRef | null)[] | undefined =
     input.tenants ?? (input.tenant === undefined ? undefined : [input.tenant === null ? null : { key: input.tenant, ...(input.tenantValue !== undefined ? { value: input.tenantValue } : {}) }]);

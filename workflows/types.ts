@@ -146,6 +146,8 @@ export type AttemptOutcome =
 
 export interface SchedulerInput {
   owner: string;
+  /** RUN_COMMANDS when started by this version or later: the ptt-chunk-pages rule without its patch marker. */
+  commands?: number;
   triggerId: string;
   /** Attempts of each record query. */
   maxAttempts: number;

@@ -1,6 +1,6 @@
 /** What runs carry of their definitions (pure). */
 import type { App, ScheduledAction, Trigger } from './define';
-import type { RecordPlan, ScheduledActionInput, SchedulerInput } from '../../workflows/types';
+import { RUN_COMMANDS, type RecordPlan, type ScheduledActionInput, type SchedulerInput } from '../../workflows/types';
 
 /** A definition's `timeout` as runs carry it: ms, null for none, or 'function' (asked before each attempt). */
 export function plannedTimeout(timeout: Trigger['timeout']): number | null | 'function' {
@@ -31,7 +31,7 @@ export function recordPlan(app: App, t: Trigger): RecordPlan {
 }
 
 export function schedulerInput(app: App, t: Trigger, extra: Partial<SchedulerInput> = {}): SchedulerInput {
-  return { owner: app.name, triggerId: t.id, maxAttempts: t.maxSchedulerAttempts, priority: t.schedulerPriority, ...extra };
+  return { owner: app.name, commands: RUN_COMMANDS, triggerId: t.id, maxAttempts: t.maxSchedulerAttempts, priority: t.schedulerPriority, ...extra };
 }
 
 export function scheduledActionInput(app: App, a: ScheduledAction, extra: Partial<ScheduledActionInput> = {}): ScheduledActionInput {

@@ -378,6 +378,12 @@ async function main(): Promise<void> {
     await save('commands-record-snooze-continue-as-new-first', commandsNapper, 'first');
     await save('commands-record-snooze-continue-as-new-last', commandsNapper);
     await save('commands-chunk-failure', await chunkOf('Ticket.chunkPlain', ['cp cmd fails bad1', 'cp cmd ok']));
+    for (let i = 0; i < 5; i++) await ticket(`paged commands ${i}`);
+    const commandsScheduler = await triggers.schedule('Ticket.paged', { childrenPerRun: 2 });
+    await save('commands-scheduler-continue-as-new-first', commandsScheduler, 'first');
+    await save('commands-scheduler-continue-as-new-last', commandsScheduler);
+    for (const s of ['chunk commands a', 'chunk commands bad']) await ticket(s);
+    await save('commands-scheduler-chunks', await triggers.schedule('Ticket.chunked'));
   } finally {
     await teardown();
   }

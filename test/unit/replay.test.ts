@@ -99,6 +99,9 @@ const PATHS = [
   'commands-record-snooze-continue-as-new-first',
   'commands-record-snooze-continue-as-new-last',
   'commands-chunk-failure',
+  'commands-scheduler-continue-as-new-first',
+  'commands-scheduler-continue-as-new-last',
+  'commands-scheduler-chunks',
 ];
 
 let bundle: { code: string };
