@@ -25,6 +25,16 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/** Peak resident set size of a process over its life (VmHWM: exact, not sampled), in bytes. */
+export function hwmBytes(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** A process and its descendants (a server started through a watchdog shell is its child). */
 export function processTree(pid: number): number[] {
   const out = [pid];
@@ -73,23 +83,3 @@ export function postgresPids(): number[] {
   return out;
 }
 
-
-/** Samples the RSS of some processes every 100 ms and keeps each one's peak. */
-export class PeakRss {
-  readonly peaks = new Map<number, number>();
-  private timer: NodeJS.Timeout | undefined;
-  constructor(private readonly pids: number[]) {}
-  start(): this {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), 100);
-    return this;
-  }
-  stop(): Map<number, number> {
-    clearInterval(this.timer);
-    this.sample();
-    return this.peaks;
-  }
-  private sample(): void {
-    for (const pid of this.pids) this.peaks.set(pid, Math.max(this.peaks.get(pid) ?? 0, treeRssBytes(pid)));
-  }
-}

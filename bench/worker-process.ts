@@ -1,21 +1,18 @@
 /**
- * One worker process of the benchmark, for one variant (BENCH_ROLE), so its CPU and memory are
- * measured apart from the benchmark's own bookkeeping and from the other variants:
+ * One Temporal worker process of the benchmark, for one variant (BENCH_ROLE), so its CPU and
+ * memory are measured apart from the benchmark's own bookkeeping and from the other variants:
  * - `library`, `chunk`, `latency`, `idle`: this library's worker for that trigger's queue only;
- * - `expert`, `raw`, `latency-raw`: the hand-written Temporal baselines' worker;
- * - `graphile`: a graphile-worker runner doing the same UPDATE per job.
- * Prints `ready` when it polls; stops on SIGTERM.
+ * - `baseline`: the hand-written Temporal baselines' worker (bench/baseline-workflows.ts);
+ * - `bare`: an SDK worker with the baselines' workflows and no activities, the memory floor;
+ *   `bare-prisma`: the same with the app's PrismaClient after one query (a worker's floor with Prisma).
+ * Both load a prebuilt workflow bundle, as a deployment does. Prints `ready` when it polls;
+ * stops on SIGTERM. (graphile-worker runs in its own lean process: graphile-process.cjs.)
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { run as runGraphile } from 'graphile-worker';
-import { Pool } from 'pg';
-import { createPrismaClient } from '../example/prisma-client';
-import { createTriggerWorker } from '../src';
-import { app } from './app';
-import { createBaselineActivities } from './baseline-activities';
 
 const QUEUES: Record<string, string> = { library: 'bench-process', chunk: 'bench-bulk', latency: 'bench-stamp', idle: 'bench-idle' };
+/** The same limits for every Temporal worker of the benchmark. */
 const workerOptions = {
   maxConcurrentActivityTaskExecutions: 40,
   maxConcurrentLocalActivityExecutions: 40,
@@ -23,19 +20,29 @@ const workerOptions = {
   maxCachedWorkflows: Number(process.env.BENCH_MAX_CACHED ?? 2000),
 };
 
-
 async function temporalWorker(role: string, address: string, dbUrl: string): Promise<{ run(): Promise<void>; shutdown(): void }> {
-  const prisma = createPrismaClient(dbUrl, { max: 20 });
   const native = await NativeConnection.connect({ address });
-  if (role === 'raw' || role === 'latency-raw' || role === 'expert') {
-    const w = await Worker.create({ connection: native, taskQueue: 'bench-baseline', workflowsPath: require.resolve('./baseline-workflows'), activities: createBaselineActivities(prisma), ...workerOptions });
+  const baselineBundle = { codePath: process.env.BENCH_BASELINE_BUNDLE! };
+  if (role === 'bare' || role === 'bare-prisma') {
+    if (role === 'bare-prisma') {
+      // the floor of a worker that also uses the app's PrismaClient (its query compiler loaded by one query)
+      const { createPrismaClient } = await import('../example/prisma-client');
+      await createPrismaClient(dbUrl, { max: 20 }).$queryRawUnsafe('SELECT 1');
+    }
+    const w = await Worker.create({ connection: native, taskQueue: 'bench-bare', workflowBundle: baselineBundle, ...workerOptions });
     return { run: () => w.run(), shutdown: () => w.shutdown() };
   }
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  // as deployed: the workflow bundle built beforehand (`prisma-temporal-triggers bundle`), no webpack in the worker
-  const workflowBundle = process.env.BENCH_WORKFLOW_BUNDLE ? { codePath: process.env.BENCH_WORKFLOW_BUNDLE } : undefined;
-  const w = await createTriggerWorker({ connection: native, client, app, prisma, workerOptions, taskQueues: [QUEUES[role]!], require: false, registerSchedules: false, warn: () => {}, ...(workflowBundle ? { workflowBundle } : {}) });
+  // loaded here only: the bare worker's memory holds neither Prisma nor the library
+  const { createPrismaClient } = await import('../example/prisma-client');
+  const prisma = createPrismaClient(dbUrl, { max: 20 });
+  if (role === 'baseline') {
+    const { createBaselineActivities } = await import('./baseline-activities');
+    const w = await Worker.create({ connection: native, taskQueue: 'bench-baseline', workflowBundle: baselineBundle, activities: createBaselineActivities(prisma), ...workerOptions });
+    return { run: () => w.run(), shutdown: () => w.shutdown() };
+  }
+  const [{ createTriggerWorker }, { app }] = await Promise.all([import('../src'), import('./app')]);
+  const client = new Client({ connection: await Connection.connect({ address }) });
+  const w = await createTriggerWorker({ connection: native, client, app, prisma, workerOptions, taskQueues: [QUEUES[role]!], require: false, registerSchedules: false, warn: () => {}, workflowBundle: { codePath: process.env.BENCH_WORKFLOW_BUNDLE! } });
   return { run: () => w.run(), shutdown: () => w.shutdown() };
 }
 
@@ -51,33 +58,8 @@ async function main(): Promise<void> {
   exitWithParent();
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const role = process.env.BENCH_ROLE ?? '';
-  const dbUrl = process.env.DATABASE_URL!;
-  if (role === 'graphile') {
-    // graphile-worker in its documented high-throughput configuration: a local queue fetching jobs
-    // in batches, batched completion, 24 concurrent jobs on one pool
-    const pgPool = new Pool({ connectionString: dbUrl, max: 30 });
-    pgPool.on('error', (err) => process.stderr.write(`graphile pool: ${err.message}\n`));
-    pgPool.on('connect', (c) => c.on('error', (err) => process.stderr.write(`graphile connection: ${err.message}\n`)));
-    const runner = await runGraphile({
-      pgPool,
-      concurrency: 24,
-      noHandleSignals: true,
-      pollInterval: 1000,
-      taskList: {
-        mark: async (payload, helpers) => {
-          await helpers.query('UPDATE "Ticket" SET status = \'processed\', "processedAt" = now() WHERE id = $1', [(payload as { id: number }).id]);
-        },
-      },
-      preset: { worker: { localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
-    });
-    process.stdout.write('ready\n');
-    await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
-    await runner.stop();
-    await pgPool.end();
-    return;
-  }
-  if (!QUEUES[role] && role !== 'raw' && role !== 'latency-raw' && role !== 'expert') throw new Error(`BENCH_ROLE: unknown role "${role}"`);
-  const w = await temporalWorker(role, process.env.TEMPORAL_ADDRESS!, dbUrl);
+  if (!QUEUES[role] && role !== 'baseline' && role !== 'bare' && role !== 'bare-prisma') throw new Error(`BENCH_ROLE: unknown role "${role}"`);
+  const w = await temporalWorker(role, process.env.TEMPORAL_ADDRESS!, process.env.DATABASE_URL!);
   const running = w.run();
   process.stdout.write('ready\n');
   process.once('SIGTERM', () => w.shutdown());
