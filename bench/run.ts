@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   process.env.BENCH_BASELINE_BUNDLE = path.join(dir, 'baseline.js');
   fs.writeFileSync(process.env.BENCH_BASELINE_BUNDLE, (await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } })).code);
   const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  say(`${new Date().toISOString().slice(0, 10)}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; load ${load()}; ${quick ? 'quick' : 'full'} run, ${REPS} repetition(s)`);
+  say(`${new Date().toISOString().slice(0, 10)}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; load ${load()}; ${quick ? 'quick' : 'full'} run, ${REPS} repetition(s); ticks: per record ${PER_RECORD.join(', ')}, chunked ${CHUNK.join(', ')}; ${LATENCY} latency calls`);
   if (argv.includes('--servers')) return servers();
   const steps = plan();
   const rounds: Round[] = [];
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   await withStack(process.env.BENCH_TEMPORAL_PERSISTENCE ?? 'sqlite', async (e) => {
     const floor = async (role: 'bare' | 'bare-prisma'): Promise<number> => Math.round((await bareWorkerRss(e, role)) / 2 ** 20);
     header.push(`bare SDK worker ready RSS (the memory floor): ${await floor('bare')} MiB; with the app's PrismaClient after one query: ${await floor('bare-prisma')} MiB`);
-    if (steps.some(([v]) => v === 'graphile-batch')) header.push(await sweepGraphile(e, Math.min(...CHUNK)));
+    if (steps.some(([v]) => v === 'graphile-batch')) header.push(await sweepGraphile(e, Math.max(...CHUNK)));
     for (const h of header) say(h);
     for (const [i, [v, n]] of steps.entries()) {
       const r = await variants[v]!(e, n, i);
