@@ -7,15 +7,17 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 // The layers, bottom up: definitions (and errors, config, codec, db) -> prisma, runtime ->
-// client, activities -> worker -> devstack, cli, testing. A folder imports only from below it.
+// client, activities -> worker -> operations -> devstack, cli, dashboard, testing. A folder
+// imports only from below it.
 const above = {
-  'src/definitions': ['runtime', 'prisma', 'client', 'worker', 'db', 'devstack', 'testing', 'cli', 'activities'],
-  'src/db': ['runtime', 'prisma', 'client', 'worker', 'devstack', 'testing', 'cli', 'activities'],
-  'src/prisma': ['runtime', 'client', 'worker', 'devstack', 'testing', 'cli', 'activities'],
-  'src/runtime': ['prisma', 'client', 'worker', 'devstack', 'testing', 'cli', 'activities'],
-  'src/client': ['worker', 'devstack', 'testing', 'cli', 'activities'],
-  'activities': ['client', 'worker', 'devstack', 'testing', 'cli'],
-  'src/worker': ['devstack', 'testing', 'cli'],
+  'src/definitions': ['runtime', 'prisma', 'client', 'worker', 'db', 'devstack', 'testing', 'cli', 'dashboard', 'operations', 'activities'],
+  'src/db': ['runtime', 'prisma', 'client', 'worker', 'devstack', 'testing', 'cli', 'dashboard', 'operations', 'activities'],
+  'src/prisma': ['runtime', 'client', 'worker', 'devstack', 'testing', 'cli', 'dashboard', 'operations', 'activities'],
+  'src/runtime': ['prisma', 'client', 'worker', 'devstack', 'testing', 'cli', 'dashboard', 'operations', 'activities'],
+  'src/client': ['worker', 'devstack', 'testing', 'cli', 'dashboard', 'operations', 'activities'],
+  'activities': ['client', 'worker', 'devstack', 'testing', 'cli', 'dashboard', 'operations'],
+  'src/worker': ['devstack', 'testing', 'cli', 'dashboard', 'operations'],
+  'src/operations': ['devstack', 'testing', 'cli', 'dashboard'],
 };
 const layerRules = Object.entries(above).map(([folder, forbidden]) => ({
   files: [`${folder}/**/*.ts`],
@@ -25,7 +27,7 @@ const layerRules = Object.entries(above).map(([folder, forbidden]) => ({
       {
         patterns: forbidden.map((dir) => ({
           group: [`**/${dir}`, `**/${dir}/**`, ...(dir === 'activities' ? [] : [`**/src/${dir}/**`])],
-          message: `${folder}/ sits below ${dir}/ (layers: definitions -> prisma, runtime -> client, activities -> worker -> devstack, cli, testing): move the shared piece down, or the caller up.`,
+          message: `${folder}/ sits below ${dir}/ (layers: definitions -> prisma, runtime -> client, activities -> worker -> operations -> devstack, cli, dashboard, testing): move the shared piece down, or the caller up.`,
         })),
       },
     ],

@@ -3,11 +3,13 @@
  * - Temporal server + UI (ports 7233 / 8233; history in .data/temporal/temporal.sqlite)
  * - database: DATABASE_URL, or the embedded PGlite in .data/pglite (port 55432), migrated
  * - the example app's triggers and scheduled actions (example/app.ts), registered as Schedules
+ * - the trigger dashboard (port 8234, DASHBOARD_PORT), whose actions are allowed from this machine
  * Ctrl-C stops everything.
  */
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createTriggerClient, createTriggerWorker, runAfterWrite } from '../src';
+import { fromLoopback, serveDashboard } from '../src/dashboard';
 import { startDevStack } from '../src/devstack';
 import { app, seed } from './app';
 import { startLiveView } from './live-view';
@@ -29,8 +31,11 @@ async function main(): Promise<void> {
   const logger = new DefaultLogger('INFO', (entry) => void process.stderr.write(`[worker] ${entry.message}\n`));
   const worker = await createTriggerWorker({ connection: nativeConnection, client, app, prisma, logger });
   const ui = stack.temporal.uiUrl ?? 'http://localhost:8233';
+  // the trigger dashboard: a developer's own machine may act (pause, run now, retry …)
+  const dashboard = await serveDashboard({ client, app, prisma: base, authorize: (req) => fromLoopback(req), temporalUiUrl: ui, port: Number(process.env.DASHBOARD_PORT ?? 8234), refreshMs: 2000 });
   process.stderr.write(
-    `\nReady. Runs appear in the Temporal UI at ${ui}/namespaces/default/workflows\n` +
+    `\nReady. The trigger dashboard is at ${dashboard.url}\n` +
+      `Runs appear in the Temporal UI at ${ui}/namespaces/default/workflows\n` +
       `Filter them, e.g. the tickets whose every attempt failed: TriggerName = "Ticket.process" AND TriggerOutcome IN ("error-handled", "discard", "failure")\n` +
       `or one tenant's chunks of expired subscriptions: TriggerName = "Subscription.expire" AND TriggerKind = "chunk" AND TriggerTenant = "globex"\n` +
       `Ctrl-C stops everything.\n\n`,
@@ -42,6 +47,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stopping);
   await worker.run(); // returns after Ctrl-C / SIGTERM (the Temporal runtime handles the signals)
   view.stop();
+  await dashboard.close();
   await connection.close();
   await nativeConnection.close();
   await base.$disconnect();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The public surface, checked: builds the declarations, then API Extractor compares each entry
- * point (`.`, `./testing`, `./devstack`) with its committed report in api/. A difference fails
+ * point (`.`, `./testing`, `./devstack`, `./dashboard`) with its committed report in api/. A difference fails
  * (`npm run api:check`, run by .ci/run) until the report is updated on purpose
  * (`npm run api:update`), so every change to the surface shows in review. `--docs` also writes the
  * API reference of the main entry to docs/api/ from the doc comments (API Documenter).
@@ -20,7 +20,7 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 console.log('[api] building declarations (tsc -p tsconfig.build.json)');
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 let failed = [];
-for (const entry of ['main', 'testing', 'devstack']) {
+for (const entry of ['main', 'testing', 'devstack', 'dashboard']) {
   console.log(`[api] ${entry}: ${update ? 'writing' : 'checking'} api/${entry}.api.md`);
   try {
     run(bin('api-extractor'), ['run', ...(update ? ['--local'] : []), '-c', `api/api-extractor.${entry}.json`]);

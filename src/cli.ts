@@ -17,7 +17,7 @@ import { redactText } from './redact';
 
 // Each command loads what it uses when it runs, so `--help` and light commands start in a fraction
 // of the time the Temporal client, Prisma and webpack take to load.
-const operations = () => import('./cli/operations');
+const operations = () => import('./operations/operations');
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -402,6 +402,34 @@ export const commands: Record<string, Command> = {
       await untilSignal();
       say('stopping… stopped');
       await server.close();
+    },
+  },
+  dashboard: {
+    options: { port: { type: 'string' }, host: { type: 'string' }, admin: { type: 'boolean' }, 'temporal-ui': { type: 'string' } },
+    help: '<app-module> [--port 8234] [--host 127.0.0.1] [--admin] [--temporal-ui http://localhost:8233] [--json]  serve the trigger dashboard until Ctrl-C: every trigger and scheduled action, their runs, charts and errors; read-only unless --admin (pause, resume, run now, backfill, cancel, retry, and decoded payloads, for requests from this machine only)',
+    async run(args) {
+      const { values, positionals } = parse('dashboard', args, commands.dashboard!.options!);
+      const app = loadApp(positionals[0]);
+      const { connectFromEnv } = await import('./connection');
+      const { serveDashboard, fromLoopback } = await import('./dashboard');
+      const temporal = await connectFromEnv();
+      const temporalUi = typeof values['temporal-ui'] === 'string' ? values['temporal-ui'] : process.env.TEMPORAL_UI_URL;
+      const served = await serveDashboard({
+        client: temporal.client,
+        app,
+        ...(loadedPrisma.get(app) ? { prisma: loadedPrisma.get(app) as AnyPrismaClient } : {}),
+        ...(values.admin ? { authorize: (req) => fromLoopback(req) } : {}),
+        ...(temporalUi ? { temporalUiUrl: temporalUi } : {}),
+        port: Number(typeof values.port === 'string' ? values.port : (process.env.DASHBOARD_PORT ?? 8234)),
+        ...(typeof values.host === 'string' ? { host: values.host } : {}),
+      });
+      if (values.json) process.stdout.write(`${JSON.stringify({ url: served.url, admin: !!values.admin })}\n`);
+      say(`dashboard ${served.url} (${values.admin ? 'admin for requests from this machine' : 'read-only'}). Ctrl-C stops it.`);
+      await untilSignal();
+      process.stderr.write('stopping… ');
+      await served.close();
+      await temporal.close();
+      say('stopped');
     },
   },
   dev: {

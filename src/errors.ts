@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'SCHEMA_MISSING'
   | 'ACTOR_LOOKUP_FAILED'
   | 'DRAIN_TOO_LARGE'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'FORBIDDEN';
 
 /** Base class of every error thrown by this library. */
 export class TriggerError extends Error {
@@ -57,6 +58,13 @@ export class ConfigError extends TriggerError {
 export class NotFoundError extends TriggerError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('NOT_FOUND', message, options);
+  }
+}
+
+/** The dashboard's `authorize` hook refused what a request asked for. */
+export class ForbiddenError extends TriggerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FORBIDDEN', message, options);
   }
 }
 

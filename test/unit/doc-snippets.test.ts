@@ -54,7 +54,7 @@ function moduleOf(s: Snippet): string {
   const names = preludeExports().filter((n) => used.has(n) && !imported.has(n));
   const rewritten = own.map((l) =>
     l
-      .replace(/from 'prisma-temporal-triggers(\/testing|\/devstack)?'/, (_m, sub: string | undefined) => `from ${JSON.stringify(path.join(root, sub ? `src${sub}` : 'src'))}`)
+      .replace(/from 'prisma-temporal-triggers(\/testing|\/devstack|\/dashboard)?'/, (_m, sub: string | undefined) => `from ${JSON.stringify(path.join(root, sub ? `src${sub}` : 'src'))}`)
       .replace(/from '\.\/generated\/prisma\/client'/, `from ${JSON.stringify(path.join(root, 'example/prisma-client'))}`),
   );
   const head = [...rewritten, ...(names.length ? [`import { ${names.join(', ')} } from ${JSON.stringify(prelude.replace(/\.ts$/, ''))};`] : [])];
