@@ -8,6 +8,9 @@
  * - `expertParent` + `expertDbChild` (the per-record headline baseline): the same, with the
  *   library's database semantics written by hand: in one transaction, lock and re-check the record,
  *   look up and write a commit marker, update.
+ * - `expertParent` + `expertSearchableChild`: expert-db made as searchable as the library's runs:
+ *   each child started with the same search attributes (owner, kind, trigger, resource, record,
+ *   outcome, tenant, tags) and upserting its outcome at the end.
  * - `noChildrenParent` (context): no workflow per record at all; the parent runs the updates as
  *   local activities, 25 at a time. What the per-record-workflow design costs.
  * - `expertChunkParent` + `expertChunkChild` (chunks): one child per page of ids running one
@@ -15,7 +18,7 @@
  * - `baselineParent` + `baselineChild` (naive, context only): normal activities, and every child
  *   of a 500-id page started in one workflow task.
  */
-import { continueAsNew, ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, ParentClosePolicy, proxyActivities, proxyLocalActivities, startChild, upsertSearchAttributes, workflowInfo, type SearchAttributes } from '@temporalio/workflow';
 import type { BaselineActivities } from './baseline-activities';
 
 const { pageIds, markProcessed } = proxyActivities<BaselineActivities>({ startToCloseTimeout: '1 minute' });
@@ -29,6 +32,13 @@ export interface ParentInput {
   child?: string;
   /** Ids per page, and per chunk (expertChunkParent). */
   page?: number;
+  /** Start each child with the library's search attributes (expertSearchableChild). */
+  searchable?: boolean;
+}
+
+/** The search attributes the library gives a record run, for the searchable baseline. */
+function runAttributes(id: number): SearchAttributes {
+  return { TriggerOwner: ['bench-expert'], TriggerKind: ['record'], TriggerName: ['Ticket.process'], TriggerResource: ['Ticket'], TriggerRecordId: [String(id)], TriggerOutcome: ['running'], TriggerTenant: ['-'], TriggerTags: [] };
 }
 
 /** Children started per workflow task, as the library's scheduler does. */
@@ -61,7 +71,9 @@ export async function expertParent(input: ParentInput): Promise<number> {
     if (ids.length === 0) return started;
     for (let i = 0; i < ids.length; i += SLICE) {
       await Promise.all(
-        ids.slice(i, i + SLICE).map((id) => startChild(input.child ?? 'expertChild', { workflowId: `${input.prefix ?? 'expert'}-${id}`, taskQueue: input.childQueue, args: [id], parentClosePolicy: ParentClosePolicy.ABANDON })),
+        ids.slice(i, i + SLICE).map((id) =>
+          startChild(input.child ?? 'expertChild', { workflowId: `${input.prefix ?? 'expert'}-${id}`, taskQueue: input.childQueue, args: [id], parentClosePolicy: ParentClosePolicy.ABANDON, ...(input.searchable ? { searchAttributes: runAttributes(id) } : {}) }),
+        ),
       );
     }
     started += ids.length;
@@ -77,6 +89,12 @@ export async function expertChild(id: number): Promise<void> {
 export async function expertDbChild(id: number): Promise<void> {
   const { workflowId, runId } = workflowInfo();
   await local.markProcessedOnce(id, workflowId, runId);
+}
+
+export async function expertSearchableChild(id: number): Promise<void> {
+  const { workflowId, runId } = workflowInfo();
+  await local.markProcessedOnce(id, workflowId, runId);
+  upsertSearchAttributes({ TriggerOutcome: ['success'] });
 }
 
 export async function noChildrenParent(input: ParentInput): Promise<number> {

@@ -7,6 +7,8 @@
  * - `library`      a per-record trigger (a function action doing one update)
  * - `expert-db`    the headline baseline: hand-written Temporal (local activities, 25 child starts
  *                  per workflow task, a prebuilt bundle) with the library's database guarantees
+ * - `expert-sa`    expert-db with the library's search attributes and outcome upsert: what
+ *                  making every run searchable costs
  * - `expert`       the same without them (a bare update): what the guarantees cost
  * - `raw`          the naive hand-written code (normal activities, 500 starts per task): context
  * - `no-children`  no workflow per record: what the per-record-workflow design costs
@@ -62,7 +64,7 @@ function palindromes(vs: string[], n: number, reps: number): Step[] {
 function plan(): Step[] {
   const keep = (vs: string[]): string[] => vs.filter((v) => !ONLY || ONLY.has(v));
   const steps: Step[] = [];
-  for (const n of PER_RECORD) steps.push(...palindromes(keep(n === contextSize(PER_RECORD) ? ['library', 'expert-db', 'expert', 'raw', 'no-children'] : ['library', 'expert-db']), n, REPS));
+  for (const n of PER_RECORD) steps.push(...palindromes(keep(n === contextSize(PER_RECORD) ? ['library', 'expert-db', 'expert-sa', 'expert', 'raw', 'no-children'] : ['library', 'expert-db']), n, REPS));
   for (const n of CHUNK) steps.push(...palindromes(keep(n === contextSize(CHUNK) ? ['chunk', 'graphile-batch', 'expert-chunk', 'graphile', 'sql-ceiling'] : ['chunk', 'graphile-batch', 'sql-ceiling']), n, REPS));
   steps.push(...palindromes(keep(['latency', 'latency-raw']), LATENCY, REPS));
   if (!ONLY || ONLY.has('idle')) steps.push(['idle', IDLE]);

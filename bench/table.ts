@@ -7,6 +7,7 @@ const MiB = 2 ** 20;
 export const BASELINE_OF: Record<string, string> = {
   library: 'expert-db',
   'expert-db': 'expert',
+  'expert-sa': 'expert-db',
   raw: 'expert',
   'no-children': 'expert',
   chunk: 'graphile-batch',

@@ -107,6 +107,8 @@ export const variants: Record<string, Variant> = {
   library: (e, n) => libraryTick(e, 'library', n, 'Ticket.process', 'Bench.Ticket.process'),
   'expert-db': (e, n, r) =>
     handWritten(e, n, r, 'expert-db', 'expertParent', { type: 'expertDbChild', per: 1 }, { child: 'expertDbChild' }, 'hand-written Temporal, local activities, with the same database guarantees (lock, re-check, commit marker)'),
+  'expert-sa': (e, n, r) =>
+    handWritten(e, n, r, 'expert-sa', 'expertParent', { type: 'expertSearchableChild', per: 1 }, { child: 'expertSearchableChild', searchable: true }, "expert-db made as searchable as the library's runs: the same search attributes at start, the outcome upserted at the end"),
   expert: (e, n, r) => handWritten(e, n, r, 'expert', 'expertParent', { type: 'expertChild', per: 1 }, { child: 'expertChild' }, 'hand-written Temporal, local activities, a bare update (no lock, re-check or marker)'),
   raw: (e, n, r) => handWritten(e, n, r, 'raw', 'baselineParent', { type: 'baselineChild', per: 1 }, {}, 'naive hand-written Temporal (normal activities, 500 child starts per task): context only'),
   'no-children': (e, n, r) => handWritten(e, n, r, 'no-children', 'noChildrenParent', undefined, {}, 'no workflow per record: one parent running the updates as local activities, 25 at a time'),
