@@ -7,7 +7,9 @@
  * - `PTT_TASK_QUEUES`: the queues this process serves, comma-separated (default: every queue);
  *   the others are served elsewhere (`require: false`);
  * - `PTT_REGISTER_SCHEDULES=0`: leave the Schedules to another process (exactly one should own them);
- * - `PTT_METRICS_PROMETHEUS=0.0.0.0:9464`: serve the SDK's and the library's metrics for Prometheus.
+ * - `PTT_METRICS_PROMETHEUS=0.0.0.0:9464`: serve the SDK's and the library's metrics for Prometheus;
+ * - `PTT_DEPLOYMENT=<name>` with `PTT_BUILD_ID=<id>`: run under Worker Versioning as that build
+ *   (docs/production.md, rainbow deploys).
  * `tsx example/worker.ts --setup` migrates and seeds the database, then exits (the compose file's
  * one-off `setup` service).
  */
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
     prisma,
     ...(queues?.length ? { taskQueues: queues, require: false } : {}),
     registerSchedules: process.env.PTT_REGISTER_SCHEDULES !== '0',
+    ...(process.env.PTT_DEPLOYMENT ? { deployment: { name: process.env.PTT_DEPLOYMENT, buildId: process.env.PTT_BUILD_ID ?? 'dev' } } : {}),
     workerOptions: temporal.dataConverter ? { dataConverter: temporal.dataConverter } : {},
   });
   process.stderr.write(`[worker] serving ${worker.taskQueues.join(', ')}${worker.schedules ? '; Schedules registered' : ''}\n`);

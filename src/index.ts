@@ -42,6 +42,8 @@ export { createTriggerWorkerFromEnv, type TriggerWorkerFromEnv, type TriggerWork
 export { createTriggerWorker, bootTriggers, appTaskQueues, type TriggerWorker, type TriggerWorkerOptions, type BootOptions, type BootReport } from './worker/create-worker';
 export type { OperatorOverride, SyncReport } from './worker/sync-schedules';
 export { writeWorkflowBundle, type PrebuiltWorkflowBundle } from './worker/bundle';
+export { deploymentBuilds, setCurrentDeploymentVersion, type DeploymentBuild } from './operations/deployments';
+export { verifyUpgrade, type UpgradeDivergence, type VerifyUpgradeOptions, type VerifyUpgradeResult } from './operations/verify-upgrade';
 export type { TracingOptions } from './worker/tracing';
 export { installTelemetry, type TelemetryOptions } from './worker/telemetry';
 // Runtime

@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { App } from '../definitions/define';
 import { ConfigError, ForbiddenError, NotFoundError, TriggerError } from '../errors';
+import { deploymentBuilds } from '../operations/deployments';
 import { backfill, cancelRun, pause, retryRun, runNow } from '../operations/operations';
 import type { AnyPrismaClient } from '../prisma/model-meta';
 import { redactText } from '../redact';
@@ -43,6 +44,8 @@ export const DashboardOptionsSchema = z.object({
   actionLogSize: z.number().int().positive().default(500),
   /** The page title. */
   title: z.string().default('Triggers'),
+  /** A Worker Deployment name (createTriggerWorker's `deployment.name`): the page lists its builds with their open runs. */
+  deployment: z.string().min(1).optional(),
 });
 export type DashboardOptions = z.input<typeof DashboardOptionsSchema>;
 
@@ -206,7 +209,8 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     if (method !== 'GET') return false;
     if (!(await allowed(authorize, req, 'view'))) throw new ForbiddenError('not allowed to view the dashboard');
     const [what, id, sub] = parts;
-    if (what === 'me' && parts.length === 1) send(res, 200, { can: await permissions(authorize, req), decodes });
+    if (what === 'me' && parts.length === 1) send(res, 200, { can: await permissions(authorize, req), decodes, ...(o.deployment ? { deployment: o.deployment } : {}) });
+    else if (what === 'builds' && parts.length === 1) send(res, 200, { deployment: o.deployment ?? null, builds: o.deployment ? await deploymentBuilds(client, app, o.deployment) : [] });
     else if (what === 'definitions' && parts.length === 1) send(res, 200, { definitions: await overviewFor(await mayPayloads(req)) });
     else if (what === 'definitions' && id && parts.length === 2) send(res, 200, await definitionRow(client, app, definitionOf(app, id), prisma, await mayPayloads(req)));
     else if (what === 'definitions' && id && sub === 'chart') send(res, 200, await chart(client, app, definitionOf(app, id)));

@@ -112,6 +112,12 @@ async function renderRun(workflowId) {
       line('error', r.error), line('result', r.result), r.hidden ? line('payloads', r.hidden) : null,
       r.temporalUi ? el('tr', {}, el('th', {}, 'Temporal UI'), el('td', {}, el('a', { href: r.temporalUi, target: '_blank' }, 'open'))) : null));
 }
+async function renderBuilds() {
+  const { deployment, builds } = await get('builds');
+  return el('div', {}, el('h3', {}, 'Builds of ', deployment),
+    el('table', { 'data-testid': 'builds' }, el('tr', {}, ['Build', 'Current', 'Open runs', 'Drainage'].map((h) => el('th', {}, h))),
+      builds.map((b) => el('tr', {}, el('td', {}, b.buildId), el('td', {}, b.current ? 'current' : ''), el('td', {}, b.openRuns), el('td', {}, b.openRuns === 0 && !b.current ? 'no open run: its workers may stop' : b.drainage)))));
+}
 async function renderLog() {
   const { entries } = await get('actions');
   return el('table', { 'data-testid': 'action-log' }, el('tr', {}, ['When', 'Action', 'Target', 'Allowed', 'Result', 'By'].map((h) => el('th', {}, h))),
@@ -125,7 +131,7 @@ async function route() {
     if (path && path.startsWith('/t/')) node = await renderTrigger(decodeURIComponent(path.slice(3)), query || '');
     else if (path && path.startsWith('/r/')) node = await renderRun(decodeURIComponent(path.slice(3)));
     else if (path === '/log') node = await renderLog();
-    else node = renderOverview();
+    else node = el('div', {}, renderOverview(), me.deployment ? await renderBuilds() : null);
     view.replaceChildren(node);
   } catch (err) { view.replaceChildren(el('p', { class: 'bad', 'data-testid': 'error' }, err.message)); }
 }

@@ -82,6 +82,13 @@ export const workerOptionsSchema = z
     tracing: z.object({ spanProcessor: z.custom<object>((v) => !!v && typeof v === 'object', { message: 'expected an OpenTelemetry SpanProcessor' }), resource: z.custom<object>((v) => !!v && typeof v === 'object', { message: 'expected an OpenTelemetry Resource' }) }).optional(),
     logger: z.custom<object>((v) => !!v && typeof v === 'object' && ['info', 'warn', 'error'].every((k) => typeof (v as Record<string, unknown>)[k] === 'function'), { message: "expected a Logger (an object with info, warn and error methods, e.g. the SDK's DefaultLogger)" }).optional(),
     workflowBundle: z.union([z.object({ code: z.string().min(1) }).strict(), z.object({ codePath: z.string().min(1) }).strict()], { error: 'expected { codePath: <file> } or { code: <bundle code> }' }).optional(),
+    /**
+     * Worker Versioning: this worker is build `buildId` of the Worker Deployment `name`. Every run
+     * is pinned to the build that started it (it finishes there, whatever code later builds run).
+     * Make a build current once its workers poll (`prisma-temporal-triggers deployment --set-current`,
+     * or `setCurrentDeploymentVersion`). Default: off (runs move with the patched() rules).
+     */
+    deployment: z.object({ name: z.string().min(1).regex(/^[^.]+$/, 'a deployment name has no "."'), buildId: z.string().min(1) }).strict().optional(),
   })
   .strict();
 

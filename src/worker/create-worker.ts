@@ -63,6 +63,13 @@ export interface TriggerWorkerOptions {
    * version of this library. Default: built at boot.
    */
   workflowBundle?: PrebuiltWorkflowBundle;
+  /**
+   * Worker Versioning: this worker is build `buildId` of the Worker Deployment `name`. Every run
+   * is pinned to the build that started it and finishes there; a new build receives new runs once
+   * it is made current (`setCurrentDeploymentVersion`). Default: off. See docs/production.md
+   * (rainbow deploys).
+   */
+  deployment?: { name: string; buildId: string };
 }
 
 export interface TriggerWorker {
@@ -254,6 +261,7 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
         maxHeartbeatThrottleInterval: '10 seconds',
         ...options.workerOptions,
         ...(tracing ? { interceptors: { ...options.workerOptions?.interceptors, activity: [...(options.workerOptions?.interceptors?.activity ?? []), ...(tracing.workerOptions.interceptors?.activity ?? [])] }, sinks: { ...options.workerOptions?.sinks, ...tracing.workerOptions.sinks } } : {}),
+        ...(options.deployment ? { workerDeploymentOptions: { useWorkerVersioning: true, version: { deploymentName: options.deployment.name, buildId: options.deployment.buildId }, defaultVersioningBehavior: 'PINNED' as const } } : {}),
         connection: options.connection,
         namespace,
         taskQueue,

@@ -75,7 +75,7 @@ describe('desiredSchedules', () => {
     assert.equal(act.type, 'startWorkflow');
     assert.equal(act.workflowType, 'Ticket.process.scheduler');
     assert.equal(act.taskQueue, 'schedulers');
-    assert.deepEqual(act.args, [{ owner: 'acme', triggerId: 'Ticket.process', maxAttempts: 3, priority: 3 }]);
+    assert.deepEqual(act.args, [{ owner: 'acme', commands: 2, triggerId: 'Ticket.process', maxAttempts: 3, priority: 3 }]);
     assert.deepEqual(attributes(act.typedSearchAttributes as never), { TriggerOwner: 'acme', TriggerKind: 'scheduler', TriggerName: 'Ticket.process' });
     assert.equal(d.options.policies?.overlap, ScheduleOverlapPolicy.SKIP);
     assert.equal(d.options.policies?.catchupWindow, '1 minute');
@@ -95,7 +95,7 @@ describe('desiredSchedules', () => {
     assert.ok(d);
     assert.deepEqual(d.options.spec, { cronExpressions: ['* * * * *'] });
     assert.equal(d.options.action.taskQueue, 'user_welcome');
-    assert.deepEqual(d.options.action.args, [{ owner: 'acme', triggerId: 'User.welcome', maxAttempts: 1, priority: 3 }]);
+    assert.deepEqual(d.options.action.args, [{ owner: 'acme', commands: 2, triggerId: 'User.welcome', maxAttempts: 1, priority: 3 }]);
   });
 
   test('a scheduled action schedule starts the action workflow and catches up for a day', () => {
