@@ -93,30 +93,41 @@ export function abandonment(prisma: AnyPrismaClient | undefined, abandon?: Abort
   } catch {
     cancelled = undefined; // called outside an activity (unit tests)
   }
-  const signal = cancelled && abandon ? AbortSignal.any([cancelled, abandon]) : (cancelled ?? abandon);
+  // Listened to apart and unlistened when the attempt ends (`dispose`): a listener left on the
+  // worker-long `abandon` signal (or an AbortSignal.any of it) would keep every finished attempt,
+  // and what its promises reach, alive for the worker's life.
+  const sources = [cancelled, abandon].filter((s): s is AbortSignal => s !== undefined);
   const state = { abandoned: false, pid: undefined as number | undefined };
   const end = (): void => {
     if (state.pid !== undefined) prisma?.$queryRawUnsafe('SELECT pg_terminate_backend($1)', state.pid).catch(() => {});
   };
-  let onAbort: (() => void) | undefined;
+  let abort: ((reason: unknown) => void) | undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => {
+    abort = (reason) => {
+      if (state.abandoned) return;
       state.abandoned = true;
       end();
-      reject(ApplicationFailure.retryable(`the attempt was abandoned by its worker (${String(signal?.reason ?? 'cancelled')}); it did not commit`, ATTEMPT_ABANDONED_TYPE));
+      reject(ApplicationFailure.retryable(`the attempt was abandoned by its worker (${String(reason ?? 'cancelled')}); it did not commit`, ATTEMPT_ABANDONED_TYPE));
     };
   });
   aborted.catch(() => {});
-  if (signal?.aborted) onAbort?.();
-  else signal?.addEventListener('abort', () => onAbort?.(), { once: true });
+  const onAbort = (event: Event): void => abort?.((event.target as AbortSignal | null)?.reason);
+  const already = sources.find((s) => s.aborted);
+  if (already) abort?.(already.reason);
+  else for (const s of sources) s.addEventListener('abort', onAbort, { once: true });
   return {
+    /** Stops listening (the attempt is over). */
+    dispose(): void {
+      for (const s of sources) s.removeEventListener('abort', onAbort);
+      abort = undefined;
+    },
     state,
     /** The transaction's server process, ended at once if the attempt is (or gets) abandoned. */
     setPid(pid: number | undefined): void {
       state.pid = pid;
       if (state.abandoned) end();
     },
-    race: <T>(work: Promise<T>): Promise<T> => (signal ? Promise.race([work, aborted]) : work),
+    race: <T>(work: Promise<T>): Promise<T> => (sources.length ? Promise.race([work, aborted]) : work),
     /** Throws when abandoned: an abandoned attempt must not commit. */
     check(): void {
       if (state.abandoned) throw ApplicationFailure.retryable('the attempt was abandoned by its worker; it did not commit', ATTEMPT_ABANDONED_TYPE);
@@ -161,5 +172,7 @@ export async function runAttemptTransaction(env: AttemptEnv, body: AttemptBody):
   } catch (err) {
     if (watch.state.abandoned) throw err instanceof ApplicationFailure && err.type === ATTEMPT_ABANDONED_TYPE ? err : ApplicationFailure.retryable('the attempt was abandoned by its worker; it did not commit', ATTEMPT_ABANDONED_TYPE);
     return outcomeOfError(err, t.backoff, input.attempt, mode === 'action' && input.attempt < input.maxAttempts);
+  } finally {
+    watch.dispose();
   }
 }

@@ -44,5 +44,7 @@ export async function runScheduledAction(app: App, prisma: AnyPrismaClient, inpu
   } catch (err) {
     if (watch.state.abandoned) throw err;
     return outcomeOfError(err, a.backoff, input.attempt, input.attempt < input.maxAttempts);
+  } finally {
+    watch.dispose();
   }
 }

@@ -3,6 +3,7 @@
  * the search attributes and the Schedules, and starts one Temporal Worker per task queue served.
  */
 import type { Client } from '@temporalio/client';
+import { setMaxListeners } from 'node:events';
 import { Runtime, Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { msToNumber, type Logger } from '@temporalio/common';
 import { createTriggerActivities } from '../../activities';
@@ -247,6 +248,8 @@ export async function createTriggerWorker(options: TriggerWorkerOptions): Promis
   // worker abandons what still runs (see abandonAfterGrace).
   const graceMs = msToNumber(options.workerOptions?.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE);
   const abandon = new AbortController();
+  // every attempt in flight listens to it (and stops when it ends): as many as the worker runs at once
+  setMaxListeners(0, abandon.signal);
   const activities = createTriggerActivities({ app, prisma, abandon: abandon.signal });
   const workers = await Promise.all(
     taskQueues.map((taskQueue) =>
