@@ -21,6 +21,7 @@ export function dashboardPage(title: string): string {
   button:disabled { color: #9aa3af; cursor: not-allowed; } #toast { position: fixed; right: 16px; bottom: 16px; background: #1d2330; color: #fff; padding: 8px 12px; border-radius: 4px; display: none; }
   form.filters input, form.filters select { margin-right: 6px; } svg { background: #fff; border: 1px solid #e3e6ea; }
   .live { font-size: 12px; color: #9fb0ff; margin-left: auto; }
+  pre { white-space: pre-wrap; overflow-wrap: anywhere; max-height: 320px; overflow: auto; margin: 0; font-size: 12px; }
 </style></head>
 <body>
 <header><h1>${escapeHtml(title)}</h1><a href="#/">Triggers</a><a href="#/log">Action log</a><span class="live" id="live">connecting…</span></header>
