@@ -8,7 +8,7 @@ import type { temporal } from '@temporalio/proto';
 import type { App, ScheduledAction, Trigger } from '../definitions/define';
 import { and, quote } from '../client/visibility';
 import { NotFoundError } from '../errors';
-import { definitionStatus, OUTCOMES, type DefinitionStatus } from '../operations/operations';
+import { definitionStatus, OUTCOMES, runsOf, runSummaryOf, type DefinitionStatus, type RunSummary } from '../operations/operations';
 import type { AnyPrismaClient } from '../prisma/model-meta';
 import { redactText } from '../redact';
 
@@ -19,16 +19,9 @@ export interface DefinitionRow extends DefinitionStatus {
   outcomes1h: Record<string, number>;
 }
 
-export interface RunRow {
-  workflowId: string;
-  runId: string;
-  status: string;
-  outcome?: string;
-  recordId?: string;
-  tenant?: string;
+/** A run as the dashboard lists it: the `runs` command's summary and the run's tags. */
+export interface RunRow extends RunSummary {
   tags: string[];
-  startTime: string;
-  closeTime?: string;
 }
 
 export interface RunFilter {
@@ -43,8 +36,6 @@ export interface RunFilter {
 
 const HOUR = 3_600_000;
 const definitions = (app: App): (Trigger | ScheduledAction)[] => [...app.triggers, ...app.scheduledActions];
-const runsOf = (app: App, def: Trigger | ScheduledAction): string =>
-  and(`TriggerOwner = ${quote(app.name)}`, `TriggerName = ${quote(def.id)}`, def.kind === 'trigger' ? `TriggerKind IN ('record', 'chunk')` : `TriggerKind = 'scheduled-action'`);
 
 export function definitionOf(app: App, id: string): Trigger | ScheduledAction {
   const def = definitions(app).find((d) => d.id === id);
@@ -71,21 +62,9 @@ export async function overview(client: Client, app: App, prisma: AnyPrismaClient
 }
 
 function runRow(wf: Pick<WorkflowExecutionInfo, 'searchAttributes' | 'workflowId' | 'runId' | 'status' | 'startTime' | 'closeTime'>): RunRow {
-  const attr = (k: string): string | undefined => (wf.searchAttributes?.[k]?.[0] as string | undefined) ?? undefined;
-  const outcome = attr('TriggerOutcome');
-  const recordId = attr('TriggerRecordId');
-  const tenant = attr('TriggerTenant');
-  return {
-    workflowId: wf.workflowId,
-    runId: wf.runId,
-    status: wf.status.name.toLowerCase(),
-    ...(outcome ? { outcome } : {}),
-    ...(recordId ? { recordId } : {}),
-    ...(tenant && tenant !== '-' ? { tenant } : {}),
-    tags: ((wf.searchAttributes?.TriggerTags ?? []) as unknown[]).map(String),
-    startTime: wf.startTime.toISOString(),
-    ...(wf.closeTime ? { closeTime: wf.closeTime.toISOString() } : {}),
-  };
+  const { tenant, ...summary } = runSummaryOf(wf);
+  // '-' is the tenant attribute of runs without a tenant
+  return { ...summary, ...(tenant && tenant !== '-' ? { tenant } : {}), tags: ((wf.searchAttributes?.TriggerTags ?? []) as unknown[]).map(String) };
 }
 
 /** A visibility query's rows, newest first (the stock server's SQL visibility has no ORDER BY). */

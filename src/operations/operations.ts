@@ -49,7 +49,8 @@ export interface DefinitionStatus extends ScheduleState {
 }
 
 const typeOfSchedule = (def: Trigger | ScheduledAction): string => (def.kind === 'trigger' ? def.schedulerWorkflowType : def.workflowType);
-const runsOf = (app: App, def: Trigger | ScheduledAction): string =>
+/** The visibility query of a definition's runs (record and chunk runs of a trigger, or a scheduled action's). */
+export const runsOf = (app: App, def: Trigger | ScheduledAction): string =>
   and(`TriggerOwner = ${quote(app.name)}`, `TriggerName = ${quote(def.id)}`, def.kind === 'trigger' ? `TriggerKind IN ('record', 'chunk')` : `TriggerKind = 'scheduled-action'`);
 
 async function collect(client: Client, query: string, max: number): Promise<WorkflowExecutionInfo[]> {
@@ -168,6 +169,24 @@ export interface RunSummary {
   closeTime?: string;
 }
 
+/** A run as `runs` (and the dashboard) list it, from its visibility record. */
+export function runSummaryOf(wf: Pick<WorkflowExecutionInfo, 'searchAttributes' | 'workflowId' | 'runId' | 'status' | 'startTime' | 'closeTime'>): RunSummary {
+  const attr = (k: string): string | undefined => (wf.searchAttributes?.[k]?.[0] as string | undefined) ?? undefined;
+  const outcome = attr('TriggerOutcome');
+  const recordId = attr('TriggerRecordId');
+  const tenant = attr('TriggerTenant');
+  return {
+    workflowId: wf.workflowId,
+    runId: wf.runId,
+    status: wf.status.name.toLowerCase(),
+    ...(outcome ? { outcome } : {}),
+    ...(recordId ? { recordId } : {}),
+    ...(tenant ? { tenant } : {}),
+    startTime: wf.startTime.toISOString(),
+    ...(wf.closeTime ? { closeTime: wf.closeTime.toISOString() } : {}),
+  };
+}
+
 export async function listRuns(client: Client, app: App, def: Trigger | ScheduledAction, opts: { outcome?: string; limit?: number }): Promise<RunSummary[]> {
   if (opts.outcome !== undefined && !(OUTCOMES as readonly string[]).includes(opts.outcome)) throw new ConfigError(`--outcome "${opts.outcome}" is not an outcome: use one of ${OUTCOMES.join(', ')}`);
   const limit = opts.limit ?? 20;
@@ -175,20 +194,7 @@ export async function listRuns(client: Client, app: App, def: Trigger | Schedule
   const query = and(runsOf(app, def), opts.outcome !== undefined && `TriggerOutcome = ${quote(opts.outcome)}`);
   const found = (await collect(client, query, Math.max(limit, 1000))).sort((a, b) => b.startTime.getTime() - a.startTime.getTime());
   for (const wf of found) {
-    const attr = (k: string): string | undefined => (wf.searchAttributes?.[k]?.[0] as string | undefined) ?? undefined;
-    const outcome = attr('TriggerOutcome');
-    const recordId = attr('TriggerRecordId');
-    const tenant = attr('TriggerTenant');
-    out.push({
-      workflowId: wf.workflowId,
-      runId: wf.runId,
-      status: wf.status.name.toLowerCase(),
-      ...(outcome ? { outcome } : {}),
-      ...(recordId ? { recordId } : {}),
-      ...(tenant ? { tenant } : {}),
-      startTime: wf.startTime.toISOString(),
-      ...(wf.closeTime ? { closeTime: wf.closeTime.toISOString() } : {}),
-    });
+    out.push(runSummaryOf(wf));
     if (out.length >= limit) break;
   }
   return out;
