@@ -1,10 +1,17 @@
 /** The example app's PrismaClient (generated from prisma/schema.prisma) on the `pg` driver adapter. */
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 
 export { PrismaClient };
 export type * from '../generated/prisma/client';
 
 export function createPrismaClient(databaseUrl: string, options: { max?: number } = {}): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: options.max ?? 10 }) });
+  const pool = new Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
+  // When the database shuts down, pg-pool can hand a just-freed connection to a waiting transaction
+  // before the adapter listens for that connection's errors; the server's goodbye arriving in that
+  // gap would be an unhandled 'error' event, and node would exit. A listener on every connection
+  // leaves it an ordinary failed query, which the worker retries. (See docs/production.md.)
+  pool.on('connect', (client) => client.on('error', () => {}));
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 }

@@ -160,9 +160,16 @@ function prismaFile(client: string): string {
 // The PrismaClient the worker and the commands use: Prisma 7 with the pg driver adapter, connected
 // on first use to DATABASE_URL.
 import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
 import { PrismaClient } from '${client}';
 
-export const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL ?? '' }) });
+const pool = new Pool({ connectionString: process.env.DATABASE_URL ?? '' });
+// Keep a database restart from exiting the worker: pg-pool can hand a freed connection to a waiting
+// transaction before anything listens for its errors, and an unhandled 'error' event ends node. With
+// this listener the shutdown is an ordinary failed query, which the worker retries.
+pool.on('connect', (client) => client.on('error', () => {}));
+
+export const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
 `;
 }
 

@@ -88,9 +88,27 @@ function sharedBundleKey(interceptorModules: string[]): string {
   const hash = createHash('sha256');
   hash.update(VERSION);
   for (const pkg of ['@temporalio/worker', '@temporalio/workflow', '@temporalio/common']) hash.update(`${pkg}@${(JSON.parse(fs.readFileSync(require.resolve(`${pkg}/package.json`), 'utf8')) as { version: string }).version}`);
-  for (const f of fs.readdirSync(workflowsDir()).sort()) hash.update(f).update(fs.readFileSync(path.join(workflowsDir(), f)));
+  for (const f of workflowSourceFiles()) hash.update(f.name).update(f.bytes);
   for (const m of interceptorModules) hash.update(m);
   return hash.digest('hex').slice(0, 24);
+}
+
+/**
+ * The workflow sources' names and bytes: the files directly in workflows/ (sub-folders are not
+ * bundled), skipping any that vanish between the listing and the read (an editor's or a test's
+ * temporary file must not fail a worker's start).
+ */
+function workflowSourceFiles(): { name: string; bytes: Buffer }[] {
+  const out: { name: string; bytes: Buffer }[] = [];
+  for (const entry of fs.readdirSync(workflowsDir(), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (!entry.isFile()) continue;
+    try {
+      out.push({ name: entry.name, bytes: fs.readFileSync(path.join(workflowsDir(), entry.name)) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return out;
 }
 
 function workflowsDir(): string {

@@ -51,7 +51,8 @@ function moduleOf(s: Snippet): string {
   const body = lines.filter((l) => !/^import\s/.test(l));
   const imported = new Set(own.flatMap((l) => (/\{([^}]*)\}/.exec(l)?.[1] ?? '').split(',').map((n) => n.replace(/^\s*type\s+/, '').split(/\s+as\s+/).pop()!.trim())));
   const used = new Set(body.join('\n').match(/[A-Za-z_$][\w$]*/g) ?? []);
-  const names = preludeExports().filter((n) => used.has(n) && !imported.has(n));
+  const declared = new Set(body.flatMap((l) => /^(?:export\s+)?(?:const|let|var|function|class)\s+([A-Za-z_$][\w$]*)/.exec(l)?.[1] ?? []));
+  const names = preludeExports().filter((n) => used.has(n) && !imported.has(n) && !declared.has(n));
   const rewritten = own.map((l) =>
     l
       .replace(/from 'prisma-temporal-triggers(\/testing|\/devstack|\/dashboard)?'/, (_m, sub: string | undefined) => `from ${JSON.stringify(path.join(root, sub ? `src${sub}` : 'src'))}`)

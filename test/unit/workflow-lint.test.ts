@@ -6,12 +6,13 @@ import { ESLint } from 'eslint';
 
 // The lint must keep workflows/ deterministic: write probe files there and lint them for real.
 const root = path.resolve(__dirname, '../..');
-const probes: string[] = [];
-after(() => probes.forEach((p) => fs.rmSync(p, { force: true })));
+// The probes go in a folder of their own under workflows/ (the lint's glob covers it), never beside
+// the workflow sources, which a worker starting in a parallel test file lists and hashes.
+const probes = fs.mkdtempSync(path.join(root, 'workflows', '__lint_probes_'));
+after(() => fs.rmSync(probes, { recursive: true, force: true }));
 
 async function lintWorkflow(name: string, code: string): Promise<string[]> {
-  const file = path.join(root, 'workflows', `__lint_probe_${name}.ts`);
-  probes.push(file);
+  const file = path.join(probes, `${name}.ts`);
   fs.writeFileSync(file, code);
   const [result] = await new ESLint({ cwd: root }).lintFiles([file]);
   return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
@@ -20,7 +21,7 @@ async function lintWorkflow(name: string, code: string): Promise<string[]> {
 test('workflows/ may not import Node built-ins, Prisma, or activities at runtime', async () => {
   const messages = await lintWorkflow(
     'bad',
-    `import fs from 'node:fs';\nimport { PrismaClient } from '@prisma/client';\nimport { createActivities } from '../activities/index';\nexport const x = [fs, PrismaClient, createActivities];\n`,
+    `import fs from 'node:fs';\nimport { PrismaClient } from '@prisma/client';\nimport { createActivities } from '../../activities/index';\nexport const x = [fs, PrismaClient, createActivities];\n`,
   );
   assert.ok(messages.some((m) => /Node built-ins/.test(m)), messages.join('\n'));
   assert.ok(messages.some((m) => /never touch the database/.test(m)), messages.join('\n'));
@@ -30,7 +31,7 @@ test('workflows/ may not import Node built-ins, Prisma, or activities at runtime
 test('workflows/ may import activities as types and use @temporalio/workflow', async () => {
   const messages = await lintWorkflow(
     'good',
-    `import { sleep } from '@temporalio/workflow';\nimport type { TriggerActivities } from '../activities/index';\nexport async function w(a: TriggerActivities | undefined): Promise<void> { void a; await sleep(1); }\n`,
+    `import { sleep } from '@temporalio/workflow';\nimport type { TriggerActivities } from '../../activities/index';\nexport async function w(a: TriggerActivities | undefined): Promise<void> { void a; await sleep(1); }\n`,
   );
   assert.deepEqual(messages.filter((m) => /restricted/.test(m)), []);
 });
