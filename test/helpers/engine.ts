@@ -36,8 +36,8 @@ export async function startEngine(env: TestWorkflowEnvironment, app: App, prisma
 }
 
 /** Per test file: a Temporal env, a cloned database and a PrismaClient on it. */
-export async function testContext(label: string): Promise<{ env: TestWorkflowEnvironment; db: TestDatabase; prisma: PrismaClient; close(): Promise<void> }> {
-  const env = await connectTestEnv();
+export async function testContext(label: string, options: { namespace?: string } = {}): Promise<{ env: TestWorkflowEnvironment; db: TestDatabase; prisma: PrismaClient; close(): Promise<void> }> {
+  const env = await connectTestEnv(options.namespace);
   const db = await createTestDatabase(label);
   const prisma = createPrismaClient(db.url);
   return {

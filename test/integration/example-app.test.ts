@@ -18,7 +18,9 @@ let view: LiveView;
 const viewLines: string[] = [];
 
 before(async () => {
-  ctx = await testContext('example');
+  // a namespace of its own: the example app's names are fixed (ticket_process, Ticket.process), and
+  // the project init.test.ts writes uses the same ones
+  ctx = await testContext('example', { namespace: 'example-app' });
   await seed(ctx.prisma);
   const prisma = ctx.prisma.$extends(runAfterWrite({ triggers: createTriggerClient({ client: ctx.env.client, app }), on: { Ticket: { process: ['create', 'createManyAndReturn'] } } }));
   engine = await startEngine(ctx.env, app, prisma, { registerSchedules: false });
