@@ -123,12 +123,30 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
         const claimedSet = new Set(claimed.map((r) => r.id));
         const inFlight = todo.filter((r) => !claimedSet.has(r.id)).map((r) => r.id);
         const where = whereFor(t, { now: new Date(), tenant: ctx.tenant, actor: ctx.actor, purpose: 'reread', allTenants: false });
-        const records = claimed.length ? ((await tx[t.resource.delegate].findMany({ where: { AND: [where ?? {}, keysWhere(pk, claimed.map((r) => r.key))] } })) as Record<string, unknown>[]) : [];
+        const claimedWhere = { AND: [where ?? {}, keysWhere(pk, claimed.map((r) => r.key))] };
+        const delegate = tx[t.resource.delegate];
+        // A declarative update of the same data for every record is its own re-check: one
+        // `updateManyAndReturn` on `where ∩ claimed` returns the keys it wrote (the claimed rows
+        // are locked, so nothing changes between a re-read and the write). A delete re-reads only
+        // the keys; user code (a function action, onError, or `update` computed per record) gets
+        // the records whole.
+        const keysOnly = Object.fromEntries(pk.map((f) => [f, true]));
+        const declarative = typeof handler === 'object' ? handler : undefined;
+        const writeAtOnce = declarative && !('delete' in declarative) && typeof declarative.update !== 'function' && typeof delegate.updateManyAndReturn === 'function' ? declarative : undefined;
+        let written = false;
+        let records: Record<string, unknown>[] = [];
+        if (claimed.length && writeAtOnce) {
+          records = (await handle(() => delegate.updateManyAndReturn({ where: claimedWhere, data: writeAtOnce.update, select: keysOnly }))) as Record<string, unknown>[];
+          written = true;
+        } else if (claimed.length) {
+          records = (await delegate.findMany({ where: claimedWhere, ...(declarative && 'delete' in declarative ? { select: keysOnly } : {}) })) as Record<string, unknown>[];
+        }
         const matching = records.map((r) => recordIdOf(encodeKey(r, pk), pk));
         const matchingSet = new Set(matching);
         const noLongerApplies = claimed.filter((r) => !matchingSet.has(r.id)).map((r) => r.id);
         let failed: { recordId: string; error: unknown }[] = [];
-        if (records.length) {
+        if (t.debug && written) log.debug(`Trigger ${t.id}: chunk of ${records.length} records`, { mode, attempt: input.attempt });
+        if (records.length && !written) {
           if (t.debug) log.debug(`Trigger ${t.id}: chunk of ${records.length} records`, { mode, attempt: input.attempt });
           const chunkCtx = { ...ctx, metadata: undefined, extraArgs: {}, ...(mode === 'onError' ? { error: input.error ?? { name: 'Error', message: 'chunk processing failed' } } : {}) };
           const matchingWhere = { AND: [where ?? {}, keysWhere(pk, records)] };
@@ -142,13 +160,13 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
               }
               return [];
             }
-            if ('delete' in handler) await tx[t.resource.delegate].deleteMany({ where: matchingWhere });
-            else if (typeof handler.update !== 'function') await tx[t.resource.delegate].updateMany({ where: matchingWhere, data: handler.update });
+            if ('delete' in handler) await delegate.deleteMany({ where: matchingWhere });
+            else if (typeof handler.update !== 'function') await delegate.updateMany({ where: matchingWhere, data: handler.update });
             else {
               // data computed per record: one write each, still in this one transaction
               for (const r of records) {
                 const data = await handler.update(r, chunkCtx);
-                await tx[t.resource.delegate].updateMany({ where: Object.fromEntries(pk.map((f) => [f, r[f]])), data });
+                await delegate.updateMany({ where: Object.fromEntries(pk.map((f) => [f, r[f]])), data });
               }
             }
             return [];

@@ -1,6 +1,6 @@
 /**
  * Chunks (Oban Pro's chunk worker): one run per `size` records, one transaction per attempt. A
- * declarative update is one updateMany; a function action gets the records and reports failures
+ * declarative update is one updateManyAndReturn (its own re-check); a function action gets the records and reports failures
  * per record (only those are retried, then handed to onError); records that stopped matching are
  * untouched; a record locked by another run in flight is left to it (two overlapping ticks).
  * Drain counts per-record outcomes.
@@ -17,6 +17,8 @@ let engine: Engine;
 const tag = uniqueName('chk');
 const held = { gate: gate(), closed: false, entered: 0 };
 const calls: number[][] = [];
+/** The Ticket operations the engine's PrismaClient ran (scheduler pages and attempts alike). */
+const ops: string[] = [];
 
 const Ticket = uniqueResource(tag, {
   model: 'Ticket',
@@ -59,7 +61,17 @@ const app = defineApp({ name: tag, resources: [Ticket] });
 
 before(async () => {
   ctx = await testContext('chunks');
-  engine = await startEngine(ctx.env, app, ctx.prisma, { registerSchedules: false });
+  const counted = ctx.prisma.$extends({
+    query: {
+      ticket: {
+        $allOperations({ operation, args, query }) {
+          ops.push(operation);
+          return query(args);
+        },
+      },
+    },
+  });
+  engine = await startEngine(ctx.env, app, counted, { registerSchedules: false });
 });
 after(async () => {
   held.gate.open();
@@ -67,9 +79,11 @@ after(async () => {
   await ctx?.close();
 });
 
-test('a declarative update runs as one updateMany per chunk of 10; drain counts each record', async () => {
+test('a declarative update runs as one updateManyAndReturn per chunk of 10, with no re-read; drain counts each record', async () => {
   await ctx.prisma.ticket.createMany({ data: Array.from({ length: 25 }, (_, i) => ({ subject: `bulk ${i}` })) });
+  ops.length = 0;
   const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'bulk'], { drain: true });
+  assert.deepEqual(ops.sort(), ['findMany', 'updateManyAndReturn', 'updateManyAndReturn', 'updateManyAndReturn'], 'one page for the scheduler, then one statement per chunk');
   assert.deepEqual([r.byKind.scheduler.success, r.byKind.record.success, r.byKind.record.failure], [1, 25, 0]);
   const rows = await ctx.prisma.ticket.groupBy({ by: ['status', 'attempts'], where: { subject: { startsWith: 'bulk' } }, _count: true });
   assert.deepEqual(rows.map((x) => [x.status, x.attempts, x._count]), [['processed', 1, 25]]);
