@@ -52,14 +52,26 @@ export function recordIdOf(key: EncodedKey, fields: readonly string[]): string {
   return fields.map((f) => encodeURIComponent(plain(key[f]!))).join(',');
 }
 
-/** 64-bit FNV-1a as 16 hex characters: a short, deterministic fingerprint. */
+/**
+ * 64-bit FNV-1a over the UTF-16 code units, as 16 hex characters: a short, deterministic
+ * fingerprint. Workflow ids are made of it, so its output must never change: computed on two
+ * 32-bit halves (every intermediate an exact integer below 2^53), it equals the BigInt definition
+ * `h = ((h ^ code) * 0x100000001b3) mod 2^64` from `0xcbf29ce484222325` (test/unit/fingerprint.test.ts),
+ * several times faster: a scheduler hashes every chunk's record ids with it.
+ */
 export function fingerprint(text: string): string {
-  let h = 0xcbf29ce484222325n;
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
   for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    lo = (lo ^ text.charCodeAt(i)) >>> 0;
+    // h * (2^40 + 0x1b3): the low half times 0x1b3 carries into the high half, and the low half
+    // shifted left by 40 lands in the high half (shifted by 8)
+    const low = lo * 0x1b3;
+    const carry = Math.floor(low / 0x100000000);
+    hi = (hi * 0x1b3 + carry + (lo << 8)) >>> 0;
+    lo = low >>> 0;
   }
-  return h.toString(16).padStart(16, '0');
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
 /** JSON with sorted object keys, so equal values always give equal text. */

@@ -145,7 +145,8 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
           units.push(() => startRun(run.workflowId, run.input, recordSearchAttributes(plan, rec.recordId, run.input.tenant, input.tags)));
           continue;
         }
-        const groupKey = `${rec.group ?? ''}|${scopeOf(rec).tenant ?? ''}`;
+        // the tenant part of scopeOf(rec), without building the scope for every record
+        const groupKey = `${rec.group ?? ''}|${(rec.tenant !== undefined ? rec.tenant : tickTenant)?.key ?? ''}`;
         const group = groups.get(groupKey) ?? [];
         group.push(rec);
         groups.set(groupKey, group);
