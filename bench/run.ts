@@ -25,7 +25,7 @@
  * `-- --quick`: the small version (under 5 minutes). `-- --only library,expert-db` runs some rows.
  * `-- --servers` compares the Temporal server's persistence options on the per-record path.
  * Env: BENCH_REPS, BENCH_PER_RECORD / BENCH_CHUNK_RECORDS (comma-separated tick sizes),
- * BENCH_LATENCY_CALLS, BENCH_TEMPORAL_PERSISTENCE (sqlite, the default: in memory; sqlite-file;
+ * BENCH_LATENCY_CALLS, BENCH_WORKER_HEAP_MB (1024; 0: V8's default), BENCH_TEMPORAL_PERSISTENCE (sqlite, the default: in memory; sqlite-file;
  * sqlite-file-full; postgres; postgres-relaxed), BENCH_ADMIN_URL.
  */
 import fs from 'node:fs';
@@ -36,7 +36,7 @@ import { writeWorkflowBundle } from '../src';
 import { app } from './app';
 import type { Round } from './measure';
 import { rssBytes } from './proc';
-import { prepareDatabase, say, temporalWorkerProcess, withStack, type Env } from './stack';
+import { prepareDatabase, say, temporalWorkerProcess, withStack, WORKER_HEAP_MB, type Env } from './stack';
 import { summarize } from './table';
 import { graphileConcurrency, variants } from './variants';
 
@@ -121,6 +121,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(process.env.BENCH_BASELINE_BUNDLE, (await bundleWorkflowCode({ workflowsPath: require.resolve('./baseline-workflows'), logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } })).code);
   const load = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   say(`${new Date().toISOString().slice(0, 10)}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; load ${load()}; ${quick ? 'quick' : 'full'} run, ${REPS} repetition(s); ticks: per record ${PER_RECORD.join(', ')}, chunked ${CHUNK.join(', ')}; ${LATENCY} latency calls`);
+  say(`every worker process (Temporal and graphile): ${WORKER_HEAP_MB > 0 ? `node --max-old-space-size=${WORKER_HEAP_MB}, as docs/production.md recommends` : "V8's default heap limit"} (BENCH_WORKER_HEAP_MB)`);
   if (argv.includes('--servers')) return servers();
   const steps = plan();
   const rounds: Round[] = [];

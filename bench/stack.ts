@@ -50,9 +50,18 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
+/**
+ * V8's old-space limit of every worker process (MiB; 0: V8's default, about a quarter of the
+ * machine's memory), as docs/production.md recommends running a worker: with the default limit V8
+ * lets the heap, and the native buffers its garbage holds, grow far past the live set under load.
+ */
+export const WORKER_HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 1024);
+
 /** Starts a worker process and waits until it prints `ready`. */
 function startProcess(args: string[], env: NodeJS.ProcessEnv, label: string): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+  // BENCH_WORKER_NODE_ARGS: more node flags for the worker processes (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
+  const heap = [...(WORKER_HEAP_MB > 0 ? [`--max-old-space-size=${WORKER_HEAP_MB}`] : []), ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const child: ChildProcess = spawn(process.execPath, [...heap, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   live.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => (live.delete(child), resolve())));
   return new Promise((resolve, reject) => {
