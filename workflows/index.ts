@@ -7,10 +7,10 @@
  * error naming the type (the run waits, retried by the server) until a definition declares it
  * again. `npm run cli -- dangling` lists such runs.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import { chunkWorkflow } from './chunk-workflow';
 import { recordWorkflow } from './record-workflow';
-import { ROLE_MEMO, roleOf, type WorkflowRole } from './registry';
+import { ROLE_MEMO, roleOf, versioningBehaviorOf, type WorkflowRole } from './registry';
 import { scheduledActionWorkflow } from './scheduled-action-workflow';
 import { schedulerWorkflow } from './scheduler-workflow';
 import type { ChunkInput, RecordRunInput, ScheduledActionInput, SchedulerInput } from './types';
@@ -62,3 +62,13 @@ export default async function triggerWorkflow(input: unknown): Promise<unknown> 
       throw new DanglingWorkflowTypeError(type);
   }
 }
+
+// Under Worker Versioning, scheduler runs upgrade and every other run is pinned (registry.ts). An
+// unversioned worker (it reports a build id, but no deployment name) must send no behavior at all:
+// core refuses the completion and the task never completes.
+setWorkflowOptions(() => {
+  const info = workflowInfo();
+  /* istanbul ignore if -- versioned workers only (histories replay unversioned): test/integration/worker-versioning.test.ts */
+  if (info.currentDeploymentVersion?.deploymentName) return { versioningBehavior: versioningBehaviorOf(roleOf(info.workflowType)) };
+  return {};
+}, triggerWorkflow);

@@ -3,6 +3,8 @@
  * bundle at startup (see src/worker/bundle.ts), so the dispatcher can tell a known type from a
  * dangling one without any I/O.
  */
+import type { VersioningBehavior } from '@temporalio/common';
+
 export type WorkflowRole = 'record' | 'scheduler' | 'scheduled-action';
 
 /**
@@ -28,4 +30,16 @@ export function setKnownWorkflowTypes(types: Record<string, WorkflowRole>): void
 
 export function roleOf(workflowType: string): WorkflowRole | undefined {
   return Object.prototype.hasOwnProperty.call(known, workflowType) ? known[workflowType] : undefined;
+}
+
+/**
+ * Under Worker Versioning (a worker with `deployment`): record, chunk and scheduled-action runs
+ * are pinned to the build that started them (their sleeps wake up on the code that began them);
+ * scheduler runs upgrade to the current build at their next workflow task (a tick mid-way, or
+ * waiting between retries of its query, goes on with the new build's code and starts its runs
+ * there). Unversioned workers send nothing: no history changes.
+ */
+/* istanbul ignore next -- versioned workers only (histories replay unversioned): test/integration/worker-versioning.test.ts */
+export function versioningBehaviorOf(role: WorkflowRole | undefined): VersioningBehavior {
+  return role === 'scheduler' ? 'AUTO_UPGRADE' : 'PINNED';
 }

@@ -65,9 +65,10 @@ export interface TriggerWorkerOptions {
    */
   workflowBundle?: PrebuiltWorkflowBundle;
   /**
-   * Worker Versioning: this worker is build `buildId` of the Worker Deployment `name`. Every run
-   * is pinned to the build that started it and finishes there; a new build receives new runs once
-   * it is made current (`setCurrentDeploymentVersion`). Default: off. See docs/production.md
+   * Worker Versioning: this worker is build `buildId` of the Worker Deployment `name`. Record,
+   * chunk and scheduled-action runs are pinned to the build that started them and finish there;
+   * scheduler ticks move to the current build at their next workflow task. A new build receives
+   * new runs once it is made current (`setCurrentDeploymentVersion`). Default: off. See docs/production.md
    * (rainbow deploys).
    */
   deployment?: { name: string; buildId: string };

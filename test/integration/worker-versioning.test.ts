@@ -2,6 +2,8 @@
  * A rainbow deploy under Worker Versioning (createTriggerWorker's `deployment`): build A runs,
  * its record runs are left sleeping (snoozing), build B starts and is made current; new runs go to
  * B, A's runs finish on A (pinned), and deploymentBuilds shows A's open runs until they close.
+ * A scheduler tick, by contrast, upgrades: one waiting on A between retries of its query goes on
+ * with B's code once B is current, and starts its runs on B.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -18,6 +20,8 @@ const tag = uniqueName('ver');
 const deployment = `ptt-${tag}`;
 /** While set, the action snoozes (its run sleeps between short timers). */
 let hold = true;
+/** While set, the sweep trigger's record query fails (its scheduler waits between retries). */
+let queryFails = true;
 const Ticket = uniqueResource(tag, {
   model: 'Ticket',
   triggers: {
@@ -26,6 +30,17 @@ const Ticket = uniqueResource(tag, {
       schedulerCron: false,
       action: async (t: { id: number; subject: string }, { tx }) => {
         if (hold && t.subject.includes('sleepy')) snooze(0.2);
+        await tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
+      },
+    },
+    sweep: {
+      where: () => {
+        if (queryFails) throw new Error('the record query is held failing by the test');
+        return { status: 'open', subject: { startsWith: `${tag} sweep` } };
+      },
+      schedulerCron: false,
+      maxSchedulerAttempts: 100,
+      action: async (t: { id: number }, { tx }) => {
         await tx.ticket.update({ where: { id: t.id }, data: { status: 'processed' } });
       },
     },
@@ -52,6 +67,20 @@ async function buildOf(workflowId: string): Promise<string | undefined> {
   return info?.deploymentVersion?.buildId ?? undefined;
 }
 
+/** The builds that completed a run's workflow tasks, in order (repeats collapsed). */
+async function buildsOfTasks(workflowId: string, runId?: string): Promise<string[]> {
+  const history = await ctx.env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const ids = (history.events ?? []).flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [e.workflowTaskCompletedEventAttributes.deploymentVersion?.buildId ?? e.workflowTaskCompletedEventAttributes.workerVersion?.buildId ?? '?'] : []));
+  return ids.filter((id, i) => id !== ids[i - 1]);
+}
+
+/** The versioning behavior the server holds for a run (1 pinned, 2 auto-upgrade). */
+async function behaviorOf(workflowId: string): Promise<string> {
+  const d = await ctx.env.client.workflow.getHandle(workflowId).describe();
+  const b = d.raw.workflowExecutionInfo?.versioningInfo?.behavior;
+  return b === 1 ? 'PINNED' : b === 2 ? 'AUTO_UPGRADE' : String(b);
+}
+
 before(async () => {
   ctx = await testContext('versioning');
 });
@@ -76,6 +105,8 @@ test('build A\'s sleeping runs finish on A after build B becomes current; new ru
   await eventually('the new run to close', async () => ((await ctx.env.client.workflow.getHandle(freshRun.workflowId).describe()).status.name === 'COMPLETED' ? true : undefined));
   assert.equal(await buildOf(freshRun.workflowId), 'b', 'a run started after B became current runs on B');
 
+  assert.equal(await behaviorOf(freshRun.workflowId), 'PINNED');
+
   const builds = await deploymentBuilds(ctx.env.client, app, deployment);
   const byId = new Map(builds.map((x) => [x.buildId, x]));
   assert.equal(byId.get('b')?.current, true);
@@ -94,10 +125,40 @@ test('build A\'s sleeping runs finish on A after build B becomes current; new ru
   for (const r of started) {
     await eventually(`${r.workflowId} to close`, async () => ((await ctx.env.client.workflow.getHandle(r.workflowId).describe()).status.name === 'COMPLETED' ? true : undefined));
     assert.equal(await buildOf(r.workflowId), 'a', 'a pinned run finishes on the build that started it');
-    const history = await ctx.env.client.workflow.getHandle(r.workflowId).fetchHistory();
-    const builtBy = new Set(history.events?.flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [e.workflowTaskCompletedEventAttributes.deploymentVersion?.buildId ?? e.workflowTaskCompletedEventAttributes.workerVersion?.buildId ?? '?'] : [])));
-    assert.deepEqual([...builtBy], ['a'], 'every workflow task of the run was completed by build A');
+    assert.deepEqual(await buildsOfTasks(r.workflowId), ['a'], 'every workflow task of the run was completed by build A');
   }
   const after = new Map((await deploymentBuilds(ctx.env.client, app, deployment)).map((x) => [x.buildId, x]));
   assert.equal(after.get('a')?.openRuns, 0, 'A has no open run left: its workers may stop');
+});
+
+test("a scheduler tick waiting on A between retries of its query goes on with B's code once B is current, and starts its runs on B", async () => {
+  assert.ok(a && b, 'the first test started both builds');
+  await makeCurrent('a'); // a rollback: new runs start on A again
+  const swept = await ctx.prisma.ticket.create({ data: { subject: `${tag} sweep 1` } });
+  const scheduler = await a.triggers.schedule('Ticket.sweep');
+  // gate: the tick has run a workflow task on A and sleeps before retrying its failing query
+  await eventually('the tick to wait between query retries on A', async () => {
+    const history = await scheduler.fetchHistory();
+    return history.events?.some((e) => e.timerStartedEventAttributes) ? true : undefined;
+  });
+  assert.equal(await behaviorOf(scheduler.workflowId), 'AUTO_UPGRADE');
+  await makeCurrent('b');
+  queryFails = false;
+  const result = (await scheduler.result()) as { started: number };
+  assert.equal(result.started, 1, 'the tick started a run for the swept record');
+  const tasks = await buildsOfTasks(scheduler.workflowId);
+  assert.equal(tasks[0], 'a', 'the tick began on A');
+  assert.equal(tasks.at(-1), 'b', `the tick went on with B's code (task builds: ${tasks.join(' -> ')})`);
+  const query = `TriggerOwner = '${tag}' AND TriggerName = 'Ticket.sweep' AND TriggerKind = 'record'`;
+  const runs = await eventually('the swept run to be visible', async () => {
+    const found: { workflowId: string }[] = [];
+    for await (const run of ctx.env.client.workflow.list({ query })) found.push(run);
+    return found.length === 1 ? found : undefined;
+  });
+  for (const run of runs) {
+    await eventually(`${run.workflowId} to close`, async () => ((await ctx.env.client.workflow.getHandle(run.workflowId).describe()).status.name === 'COMPLETED' ? true : undefined));
+    assert.equal(await buildOf(run.workflowId), 'b', 'the run the upgraded tick started is on B');
+    assert.equal(await behaviorOf(run.workflowId), 'PINNED');
+  }
+  assert.equal((await ctx.prisma.ticket.findUniqueOrThrow({ where: { id: swept.id } })).status, 'processed');
 });
