@@ -182,7 +182,10 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
           failed: failed.map((f) => ({ recordId: f.recordId, error: serializeError(f.error) })),
           ...(failed.length && mode === 'action' && input.attempt < input.maxAttempts ? { backoffSeconds: backoffSeconds(t.backoff, input.attempt, failed[0]!.error) } : {}),
         };
-        return { outcome: { status: 'success', chunk: result }, marker: { kind, result } };
+        // every record of the attempt committed: a bare success says so (the engine settles all
+        // it sent), and the run's history keeps no list of ids; the marker keeps the list
+        const whole = result.succeeded.length === ids.length && !failed.length;
+        return { outcome: whole ? { status: 'success' } : { status: 'success', chunk: result }, marker: { kind, result } };
       },
     },
   );

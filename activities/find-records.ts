@@ -12,6 +12,7 @@ import { recordPlan } from '../src/definitions/wire-plan';
 import { whereFor } from '../src/definitions/where';
 import { buildRunData } from '../src/runtime/run-data';
 import { tenantRef } from '../src/runtime/tenants';
+import { packKeys } from '../workflows/packed-keys';
 import { encodeKey, recordIdOf, stableStringify } from '../workflows/primary-key';
 import { QUERY_ERROR_TYPE, type FindRecordsInput, type FindRecordsResult, type FoundRecord, type TenantRef } from '../workflows/types';
 import { definitionOfRun } from './definition-of-run';
@@ -126,5 +127,9 @@ async function findPage(app: App, prisma: AnyPrismaClient, input: FindRecordsInp
   const truncated = records.length < rows.length;
   const done = !truncated && (rows.length < take || (t.recordLimit !== undefined && input.alreadyRead + rows.length >= t.recordLimit));
   if (t.debug) log.debug(`${t.id}: page of ${records.length} records`, { done, truncated, tenant: tenant?.key ?? null });
-  return { plan, records, cursor: last ? cursorOf(last, order) : input.cursor, done, ...extra };
+  const cursor = last ? cursorOf(last, order) : input.cursor;
+  // plain one-column keys travel packed (a third of the bytes in the scheduler's history)
+  const packed = input.pack && records.every((r) => Object.keys(r).length === 2) ? packKeys(records.map((r) => r.key)) : undefined;
+  if (packed) return { plan, records: [], packed, cursor, done, ...extra };
+  return { plan, records, cursor, done, ...extra };
 }

@@ -1,6 +1,6 @@
 /** The activities of the hand-written Temporal baselines (bench/baseline-workflows.ts), on the app's PrismaClient. */
 import type { PrismaClient } from '../example/prisma-client';
-import { CHUNK_UPDATE_SQL, PAGE_SQL } from './chunk-sql';
+import { CHUNK_UPDATE_ONCE_SQL, CHUNK_UPDATE_SQL, PAGE_SQL } from './chunk-sql';
 
 export function createBaselineActivities(prisma: PrismaClient) {
   return {
@@ -28,6 +28,23 @@ export function createBaselineActivities(prisma: PrismaClient) {
     },
     async markChunk(ids: number[]): Promise<void> {
       await prisma.$executeRawUnsafe(CHUNK_UPDATE_SQL, ids);
+    },
+    /**
+     * A chunk with the library's exactly-once guarantees written by hand in SQL: in one
+     * transaction, take the run's lock (one execution of it at a time), look up its commit marker
+     * (an execution whose result was lost is not done again: its stored result is returned), lock
+     * the chunk's rows that still match skipping those another run holds, update them in the same
+     * statement, and write the marker with the ids written.
+     */
+    async markChunkOnce(ids: number[], workflowId: string, runId: string): Promise<number[]> {
+      return prisma.$transaction(async (tx) => {
+        await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))::text`, `bench:${workflowId}:${runId}`);
+        const done = await tx.$queryRawUnsafe<{ result: string }[]>(`SELECT result FROM ptt_run_commit WHERE workflow_id = $1 AND run_id = $2 AND kind = 'action:1'`, workflowId, runId);
+        if (done[0]) return JSON.parse(done[0].result) as number[];
+        const written = (await tx.$queryRawUnsafe<{ id: number }[]>(CHUNK_UPDATE_ONCE_SQL, ids)).map((r) => r.id);
+        await tx.$executeRawUnsafe(`INSERT INTO ptt_run_commit (workflow_id, run_id, kind, attempt, result) VALUES ($1, $2, 'action:1', 1, $3)`, workflowId, runId, JSON.stringify(written));
+        return written;
+      });
     },
   };
 }

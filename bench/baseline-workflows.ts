@@ -13,6 +13,9 @@
  *   outcome, tenant, tags) and upserting its outcome at the end.
  * - `noChildrenParent` (context): no workflow per record at all; the parent runs the updates as
  *   local activities, 25 at a time. What the per-record-workflow design costs.
+ * - `expertChunkParent` + `expertChunkDbChild` (chunks with the library's guarantees): the same
+ *   child doing the library's exactly-once bookkeeping by hand in SQL (the run's lock, its commit
+ *   marker looked up and written with the ids, rows another run holds skipped).
  * - `expertChunkParent` + `expertChunkChild` (chunks): one child per page of ids running one
  *   local activity (lock, re-check, one set-based UPDATE): Temporal's floor for a chunk.
  * - `baselineParent` + `baselineChild` (naive, context only): normal activities, and every child
@@ -28,7 +31,7 @@ export interface ParentInput {
   afterId: number;
   childQueue: string;
   prefix?: string;
-  /** The child workflow type (expertParent): `expertChild` or `expertDbChild`. */
+  /** The child workflow type: `expertChild` or `expertDbChild` (expertParent), `expertChunkDbChild` (expertChunkParent). */
   child?: string;
   /** Ids per page, and per chunk (expertChunkParent). */
   page?: number;
@@ -124,7 +127,7 @@ export async function expertChunkParent(input: ParentInput): Promise<number> {
       afterId = ids[ids.length - 1]!;
     }
     if (pages.length === 0) return started;
-    await Promise.all(pages.map((ids) => startChild(expertChunkChild, { workflowId: `${input.prefix ?? 'expert-chunk'}-${ids[0]}`, taskQueue: input.childQueue, args: [ids], parentClosePolicy: ParentClosePolicy.ABANDON })));
+    await Promise.all(pages.map((ids) => startChild(input.child ?? 'expertChunkChild', { workflowId: `${input.prefix ?? 'expert-chunk'}-${ids[0]}`, taskQueue: input.childQueue, args: [ids], parentClosePolicy: ParentClosePolicy.ABANDON })));
     started += pages.length;
     if (started >= PER_RUN / 10) await continueAsNew<typeof expertChunkParent>({ ...input, afterId });
   }
@@ -132,4 +135,9 @@ export async function expertChunkParent(input: ParentInput): Promise<number> {
 
 export async function expertChunkChild(ids: number[]): Promise<void> {
   await local.markChunk(ids);
+}
+
+export async function expertChunkDbChild(ids: number[]): Promise<number> {
+  const { workflowId, runId } = workflowInfo();
+  return (await local.markChunkOnce(ids, workflowId, runId)).length;
 }

@@ -11,3 +11,11 @@ export const RECORD_UPDATE_SQL = `UPDATE "Ticket" SET status = 'processed', "pro
 
 /** Keyset page of the ids still to process. */
 export const PAGE_SQL = `SELECT id FROM "Ticket" WHERE status = 'open' AND id > $1 ORDER BY id LIMIT $2`;
+
+/**
+ * The same statement for a chunk with exactly-once bookkeeping (expert-chunk-db): locked rows are
+ * skipped (left to the run holding them, as the library's claim does), and the ids written are
+ * returned for the commit marker.
+ */
+export const CHUNK_UPDATE_ONCE_SQL = `UPDATE "Ticket" SET status = 'processed', "updatedAt" = now()
+  WHERE id IN (SELECT id FROM "Ticket" WHERE id = ANY($1::int[]) AND status = 'open' ORDER BY id FOR UPDATE SKIP LOCKED) RETURNING id`;

@@ -12,6 +12,8 @@ export interface Round {
   workerCpuMs: number;
   dbCpuMs: number;
   events?: number;
+  /** Encoded bytes of those histories (the scheduler's runs, and the mean child's times the children). */
+  historyBytes?: number;
   maxEventsPerRun?: number;
   workerReadyRss: number;
   /** VmHWM of the round's worker process: its true peak, not a sample. */

@@ -16,6 +16,7 @@
  * - `chunk`          the library's chunked declarative update
  * - `graphile-batch` the headline baseline: graphile-worker batch jobs of the same size in a lean
  *                    process, at the best concurrency of a sweep run first
+ * - `expert-chunk-db` expert-chunk with the library's exactly-once bookkeeping by hand
  * - `expert-chunk`   hand-written Temporal, one child per chunk: Temporal's floor
  * - `graphile`       one graphile job per record: context
  * - `sql-ceiling`    the same UPDATEs back to back from one client: the physical limit
@@ -65,7 +66,7 @@ function plan(): Step[] {
   const keep = (vs: string[]): string[] => vs.filter((v) => !ONLY || ONLY.has(v));
   const steps: Step[] = [];
   for (const n of PER_RECORD) steps.push(...palindromes(keep(n === contextSize(PER_RECORD) ? ['library', 'expert-db', 'expert-sa', 'expert', 'raw', 'no-children'] : ['library', 'expert-db']), n, REPS));
-  for (const n of CHUNK) steps.push(...palindromes(keep(n === contextSize(CHUNK) ? ['chunk', 'graphile-batch', 'expert-chunk', 'graphile', 'sql-ceiling'] : ['chunk', 'graphile-batch', 'sql-ceiling']), n, REPS));
+  for (const n of CHUNK) steps.push(...palindromes(keep(n === contextSize(CHUNK) ? ['chunk', 'graphile-batch', 'expert-chunk-db', 'expert-chunk', 'graphile', 'sql-ceiling'] : ['chunk', 'graphile-batch', 'sql-ceiling']), n, REPS));
   steps.push(...palindromes(keep(['latency', 'latency-raw']), LATENCY, REPS));
   if (!ONLY || ONLY.has('idle')) steps.push(['idle', IDLE]);
   return steps;

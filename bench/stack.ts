@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { makeWorkerUtils, type WorkerUtils } from 'graphile-worker';
 import { Client as PgClient, Pool } from 'pg';
 import { createTriggerClient, type TriggerClient } from '../src';
@@ -148,30 +149,53 @@ export async function waitJobsDone(db: PgClient): Promise<void> {
   }
 }
 
-/** Events of every run of a workflow id, and the largest. */
-export async function eventsOfRuns(client: Client, workflowId: string, since = new Date(0)): Promise<{ total: number; max: number; runs: number }> {
+/**
+ * A history's events and its encoded size in bytes (what the server stores and sends). With
+ * BENCH_HISTORY_DETAIL=1 the first history of each kind is printed event type by event type.
+ */
+function sizeOf(history: temporal.api.history.v1.IHistory, kind: string): { events: number; bytes: number } {
+  if (process.env.BENCH_HISTORY_DETAIL && !detailed.has(kind)) {
+    detailed.add(kind);
+    const byType = new Map<string, { n: number; bytes: number }>();
+    for (const ev of history.events ?? []) {
+      const type = temporal.api.enums.v1.EventType[ev.eventType ?? 0] ?? String(ev.eventType);
+      const t = byType.get(type) ?? { n: 0, bytes: 0 };
+      t.n++;
+      t.bytes += temporal.api.history.v1.HistoryEvent.encode(ev).finish().length;
+      byType.set(type, t);
+    }
+    say(`  history of one ${kind} run: ${[...byType].map(([type, t]) => `${type.replace('EVENT_TYPE_', '')} ${t.n}× ${t.bytes} B`).join(', ')}`);
+  }
+  return { events: history.events?.length ?? 0, bytes: temporal.api.history.v1.History.encode(history).finish().length };
+}
+const detailed = new Set<string>();
+
+/** Events and bytes of every run of a workflow id, and the largest run's events. */
+export async function eventsOfRuns(client: Client, workflowId: string, since = new Date(0)): Promise<{ total: number; bytes: number; max: number; runs: number }> {
   let total = 0;
+  let bytes = 0;
   let max = 0;
   let runs = 0;
   for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}' AND StartTime >= '${since.toISOString()}'` })) {
-    const n = (await client.workflow.getHandle(workflowId, wf.runId).fetchHistory()).events?.length ?? 0;
-    total += n;
-    max = Math.max(max, n);
+    const h = sizeOf(await client.workflow.getHandle(workflowId, wf.runId).fetchHistory(), wf.type);
+    total += h.events;
+    bytes += h.bytes;
+    max = Math.max(max, h.events);
     runs++;
   }
-  return { total, max, runs };
+  return { total, bytes, max, runs };
 }
 
-/** Mean history events of (up to 20 of) the children of a parent. */
-export async function meanChildEvents(client: Client, parentId: string, since = new Date(0)): Promise<number> {
+/** Mean history events and bytes of (up to 20 of) the children of a parent. */
+export async function meanChildEvents(client: Client, parentId: string, since = new Date(0)): Promise<{ events: number; bytes: number }> {
   const ids: string[] = [];
   for await (const wf of client.workflow.list({ query: `ParentWorkflowId = '${parentId}' AND StartTime >= '${since.toISOString()}'`, pageSize: 20 })) {
     ids.push(wf.workflowId);
     if (ids.length >= 20) break;
   }
-  if (!ids.length) return 0;
-  const counts = await Promise.all(ids.map(async (id) => (await client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0));
-  return counts.reduce((a, b) => a + b, 0) / counts.length;
+  if (!ids.length) return { events: 0, bytes: 0 };
+  const sizes = await Promise.all(ids.map(async (id) => sizeOf(await client.workflow.getHandle(id).fetchHistory(), 'child')));
+  return { events: sizes.reduce((a, b) => a + b.events, 0) / sizes.length, bytes: sizes.reduce((a, b) => a + b.bytes, 0) / sizes.length };
 }
 
 /** A fresh `ptt_bench` database with the project's migrations. */

@@ -12,11 +12,14 @@ export const BASELINE_OF: Record<string, string> = {
   'no-children': 'expert',
   chunk: 'graphile-batch',
   'expert-chunk': 'graphile-batch',
+  'expert-chunk-db': 'graphile-batch',
   graphile: 'graphile-batch',
   latency: 'latency-raw',
 };
 /** Rows also shown as a share of the SQL ceiling (same tick size). */
-const CEILING_ROWS = new Set(['chunk', 'expert-chunk', 'graphile-batch', 'graphile']);
+const CEILING_ROWS = new Set(['chunk', 'expert-chunk', 'expert-chunk-db', 'graphile-batch', 'graphile']);
+/** Rows also compared, in their note, with hand-written code of the same tool (same tick size). */
+const ALSO_VS: Record<string, string[]> = { chunk: ['expert-chunk-db', 'expert-chunk'], 'expert-chunk-db': ['expert-chunk'] };
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -49,6 +52,7 @@ export function stats(rs: Round[]) {
     worker: sum((r) => r.workerCpuMs) / records,
     db: sum((r) => r.dbCpuMs) / records,
     events: rs.every((r) => r.events !== undefined) ? sum((r) => r.events ?? 0) / records : undefined,
+    historyBytes: rs.every((r) => r.historyBytes !== undefined) ? sum((r) => r.historyBytes ?? 0) / records : undefined,
     ready: Math.max(...rs.map((r) => r.workerReadyRss)),
     peak: Math.max(...rs.map((r) => r.workerPeakRss)),
     p50: lat.length ? percentile(lat, 50) : undefined,
@@ -62,7 +66,7 @@ export function summarize(rounds: Round[]): string {
   for (const r of rounds) groups.set(`${r.variant}@${r.size}`, [...(groups.get(`${r.variant}@${r.size}`) ?? []), r]);
   const of = (variant: string | undefined, size: number) => (variant && groups.has(`${variant}@${size}`) ? stats(groups.get(`${variant}@${size}`)!) : undefined);
   const lines = [
-    '| variant | tick | rounds | records/s median (min–max) | ratio to baseline | of SQL ceiling | cores busy | CPU ms/rec server / worker / Postgres | history events/rec | worker RSS ready / peak MiB | p50 / p99 ms | note |',
+    '| variant | tick | rounds | records/s median (min–max) | ratio to baseline | of SQL ceiling | cores busy | CPU ms/rec server / worker / Postgres | history events / bytes per rec | worker RSS ready / peak MiB | p50 / p99 ms | note |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const [key, rs] of groups) {
@@ -74,6 +78,10 @@ export function summarize(rounds: Round[]): string {
     const ratio = base ? (s.p50 !== undefined && base.p50 !== undefined ? `${fmt(base.p50 / s.p50, 2)} (p50) vs ${BASELINE_OF[variant]}` : `${fmt(s.rate / base.rate, 2)} vs ${BASELINE_OF[variant]}`) : '-';
     const idle = variant === 'idle';
     const enqueue = s.enqueueShare !== undefined ? `; enqueue ${fmt(s.enqueueShare * 100)}% of the time` : '';
+    const also = (ALSO_VS[variant] ?? []).flatMap((v) => {
+      const o = of(v, size);
+      return o ? [`${fmt(s.rate / o.rate, 2)}× ${v}`] : [];
+    });
     lines.push(
       [
         variant,
@@ -84,10 +92,10 @@ export function summarize(rounds: Round[]): string {
         ceiling ? `${fmt((s.rate / ceiling.rate) * 100)}%` : '-',
         fmt(s.coresBusy, 2),
         `${fmt(s.server, 2)} / ${fmt(s.worker, 2)} / ${fmt(s.db, 2)}`,
-        fmt(s.events, idle ? 0 : 1),
+        `${fmt(s.events, idle ? 0 : 1)}${s.historyBytes !== undefined ? ` / ${fmt(s.historyBytes)}` : ''}`,
         s.ready ? `${fmt(s.ready / MiB)} / ${fmt(s.peak / MiB)}` : '-',
         s.p50 !== undefined ? `${fmt(s.p50)} / ${fmt(s.p99)}` : '-',
-        `${rs[0]?.note ?? ''}${enqueue}`,
+        `${rs[0]?.note ?? ''}${enqueue}${also.length ? `; ${also.join(', ')}` : ''}`,
       ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
     );
   }

@@ -29,7 +29,8 @@ async function libraryTick(e: Env, variant: string, n: number, trigger: string, 
       return {};
     });
     const runs = await eventsOfRuns(e.client, wfId, since);
-    return { ...round, events: runs.total + started * (await meanChildEvents(e.client, wfId, since)), maxEventsPerRun: runs.max, ...(note ? { note: note(started) } : {}) };
+    const child = await meanChildEvents(e.client, wfId, since);
+    return { ...round, events: runs.total + started * child.events, historyBytes: runs.bytes + started * child.bytes, maxEventsPerRun: runs.max, ...(note ? { note: note(started) } : {}) };
   });
 }
 
@@ -45,8 +46,9 @@ async function handWritten(e: Env, n: number, r: number, variant: string, parent
       return {};
     });
     const runs = await eventsOfRuns(e.client, wfId);
-    const childEvents = children ? (n / children.per) * (await meanChildEvents(e.client, wfId)) : 0;
-    return { ...round, events: runs.total + childEvents, maxEventsPerRun: runs.max, note };
+    const child = children ? await meanChildEvents(e.client, wfId) : { events: 0, bytes: 0 };
+    const perChildren = children ? n / children.per : 0;
+    return { ...round, events: runs.total + perChildren * child.events, historyBytes: runs.bytes + perChildren * child.bytes, maxEventsPerRun: runs.max, note };
   });
 }
 
@@ -116,6 +118,8 @@ export const variants: Record<string, Variant> = {
   chunk: (e, n) => libraryTick(e, 'chunk', n, 'Ticket.bulk', 'Bench.Ticket.bulk', (started) => `${started} chunks of ${CHUNK_SIZE}, declarative update`),
   'expert-chunk': (e, n, r) =>
     handWritten(e, n, r, 'expert-chunk', 'expertChunkParent', { type: 'expertChunkChild', per: CHUNK_SIZE }, { page: CHUNK_SIZE }, `hand-written Temporal: one child per ${CHUNK_SIZE} ids, one local activity with the set-based UPDATE (Temporal's floor per chunk)`),
+  'expert-chunk-db': (e, n, r) =>
+    handWritten(e, n, r, 'expert-chunk-db', 'expertChunkParent', { type: 'expertChunkDbChild', per: CHUNK_SIZE }, { page: CHUNK_SIZE, child: 'expertChunkDbChild' }, `expert-chunk with the library's exactly-once bookkeeping by hand (the run's lock, a commit marker with the ids written, rows another run holds skipped)`),
   'graphile-batch': (e, n) => graphileRound(e, n, 'graphile-batch', graphileConcurrency.batch, CHUNK_SIZE, `graphile-worker 0.17.3, batch jobs of ${CHUNK_SIZE} ids, one set-based UPDATE each`),
   graphile: (e, n) => graphileRound(e, n, 'graphile', graphileConcurrency.perRecord, undefined, 'graphile-worker 0.17.3, one job and one UPDATE per record: context only'),
   async 'sql-ceiling'(e, n) {

@@ -1,4 +1,5 @@
 /** The id, input and search attributes of a per-record run (pure: used by workflows and clients). */
+import { packKeys } from './packed-keys';
 import { fingerprint, recordWorkflowId, stableStringify, tenantIdPart } from './primary-key';
 import { runSearchAttributes } from './search-attributes';
 import { RUN_COMMANDS, type FoundRecord, type RecordPlan, type RecordRunInput, type RunScope } from './types';
@@ -39,6 +40,8 @@ export function chunkRun(plan: RecordPlan, recs: FoundRecord[], scope: RunScope,
   const print = fingerprint(stableStringify({ recordIds, actionArguments, actor: scope.actor ?? null }));
   const workflowId = `${plan.workflowType}/${tenantIdPart(scope.tenant)}/chunk-${print}`;
   const first = recs[0]!;
-  const input: RecordRunInput = { plan, commands: RUN_COMMANDS, key: first.key, recordId: first.recordId, ...scope, actionArguments, chunk: { keys: recs.map((r) => r.key), recordIds } };
-  return { workflowId, input };
+  const keys = recs.map((r) => r.key);
+  const packed = packKeys(keys);
+  const input: RecordRunInput = { plan, commands: RUN_COMMANDS, key: first.key, recordId: first.recordId, ...scope, actionArguments, chunk: packed ? { packed } : { keys, recordIds } };
+  return { workflowId, input, recordIds };
 }

@@ -6,6 +6,7 @@
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, log, makeContinueAsNewFunc, ParentClosePolicy, patched, proxyActivities, sleep, startChild, workflowInfo, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { pageRecords } from './packed-keys';
 import { temporalPriority } from './priority';
 import { chunkRun, chunkSearchAttributes, recordRun, recordSearchAttributes } from './record-run';
 import { roleMemo } from './registry';
@@ -65,6 +66,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
           cursor,
           now,
           alreadyRead: readInTenant,
+          pack: true,
           ...(input.actor !== undefined ? { actor: input.actor } : {}),
           ...(input.authorize !== undefined ? { authorize: input.authorize } : {}),
           ...(input.context !== undefined ? { context: input.context } : {}),
@@ -99,9 +101,10 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
     if (page.inactive && stats.started === 0 && stats.skipped === 0) return { ...stats, now, cancelled: page.inactive };
     /* istanbul ignore if -- paused between two pages of one tick (a deploy that pauses the trigger mid-tick): the tick ends with what it started; the first-page case is in scheduler-paused-cancelled */
     if (page.inactive) break;
+    const records = pageRecords(page);
     stats.pages++;
-    stats.read += page.records.length;
-    readInTenant += page.records.length;
+    stats.read += records.length;
+    readInTenant += records.length;
     const { plan } = page;
     const tickTenant = tenants?.[tenantIndex] ?? null;
     // useTenantFromRecord: the record's own tenant; otherwise the tenant this page was read for
@@ -139,7 +142,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
       // chunks: records of one group (`by` values) and tenant, up to chunkSize each, in page order;
       // a poison record still gets a run of its own, which fails alone
       const groups = new Map<string, FoundRecord[]>();
-      for (const rec of page.records) {
+      for (const rec of records) {
         if (rec.poison) {
           const run = recordRun(plan, rec, scopeOf(rec), input.actionArguments ?? {});
           units.push(() => startRun(run.workflowId, run.input, recordSearchAttributes(plan, rec.recordId, run.input.tenant, input.tags)));
@@ -155,11 +158,11 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
         for (let i = 0; i < group.length; i += plan.chunkSize) {
           const recs = group.slice(i, i + plan.chunkSize);
           const run = chunkRun(plan, recs, scopeOf(recs[0]!), input.actionArguments ?? {});
-          units.push(() => startRun(run.workflowId, run.input, chunkSearchAttributes(plan, run.input.chunk!.recordIds, run.input.tenant, input.tags)));
+          units.push(() => startRun(run.workflowId, run.input, chunkSearchAttributes(plan, run.recordIds, run.input.tenant, input.tags)));
         }
       }
     } else {
-      for (const rec of page.records) {
+      for (const rec of records) {
         const run = recordRun(plan, rec, scopeOf(rec), input.actionArguments ?? {});
         units.push(() => startRun(run.workflowId, run.input, recordSearchAttributes(plan, rec.recordId, run.input.tenant, input.tags)));
       }
@@ -175,7 +178,7 @@ export async function schedulerWorkflow(input: SchedulerInput): Promise<Schedule
       readInTenant = 0;
     }
     const current = workflowInfo();
-    const nextRuns = chunkPages ? units.length : page.records.length;
+    const nextRuns = chunkPages ? units.length : records.length;
     const tooBig = chunkPages && current.historySize > HISTORY_BYTES_PER_RUN;
     if (startedThisRun + nextRuns > childrenPerRun || current.historyLength > HISTORY_EVENTS_PER_RUN || tooBig || current.continueAsNewSuggested) {
       // Every startChild above has resolved (the children exist), so ABANDON keeps them running.

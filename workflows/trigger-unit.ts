@@ -9,6 +9,7 @@ import type { AttemptStep, UnitOfWork } from './attempt-engine';
 import { runStateQuery } from './messages';
 import { TriggerOutcome } from './search-attributes';
 import type { RecordRunInput, RunActionInput } from './types';
+import { chunkMembers } from './packed-keys';
 
 /** The run's state for the `triggerRunState` query and the `TriggerOutcome` search attribute. */
 export function runState(): (state: string) => void {
@@ -53,7 +54,8 @@ export function triggerUnit(input: RecordRunInput, setState: (s: string) => void
     maxAttempts: plan.maxAttempts,
     workflowId: workflowInfo().workflowId,
   };
-  const keyOf = new Map(chunk?.recordIds.map((id, i) => [id, chunk.keys[i]!]));
+  const members = chunk ? chunkMembers(chunk) : undefined;
+  const keyOf = new Map(members?.recordIds.map((id, i) => [id, members.keys[i]!]));
   const begin = async (attemptNo: number): Promise<AttemptStep> => {
     const { acts, timeoutMs } = await activitiesFor(attemptNo);
     const limit = timeoutMs !== undefined ? { timeoutMs } : {};

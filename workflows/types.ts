@@ -1,5 +1,6 @@
 /** Inputs and results of this library's workflows and activities (plain JSON). */
 import type { EncodedKey } from './primary-key';
+import type { PackedKeys } from './packed-keys';
 
 /** A tenant as runs carry it: its key (ids, search attributes) and, when not that same string, the value. */
 export interface TenantRef {
@@ -85,10 +86,15 @@ export interface RecordRunInput extends RunScope {
   chunk?: ChunkInput;
 }
 
-/** The records of a chunk run (`key` and `recordId` of the run input are the first one's). */
+/**
+ * The records of a chunk run (`key` and `recordId` of the run input are the first one's): their
+ * keys `packed` when they pack (one string or number column; started by this version on), else
+ * `keys` with their `recordIds`. `chunkMembers` reads either.
+ */
 export interface ChunkInput {
-  keys: EncodedKey[];
-  recordIds: string[];
+  keys?: EncodedKey[];
+  recordIds?: string[];
+  packed?: PackedKeys;
 }
 
 /** What one attempt of a chunk did, record by record. */
@@ -220,11 +226,16 @@ export interface FindRecordsInput {
   actor?: unknown;
   authorize?: boolean;
   context?: Record<string, unknown>;
+  /** Return a page of plain one-column keys `packed` (schedulers of this version on ask). */
+  pack?: boolean;
 }
 
 export interface FindRecordsResult {
   plan: RecordPlan;
+  /** The page's records; empty when they travel `packed` (`pageRecords` reads either). */
   records: FoundRecord[];
+  /** The page's records as packed keys, when each is a plain key (no group, tenant, metadata, extra args or poison). */
+  packed?: PackedKeys;
   cursor: unknown;
   /** No more records this tick (last page, or `recordLimit` reached). */
   done: boolean;

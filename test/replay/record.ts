@@ -384,6 +384,12 @@ async function main(): Promise<void> {
     await save('commands-scheduler-continue-as-new-last', commandsScheduler);
     for (const s of ['chunk commands a', 'chunk commands bad']) await ticket(s);
     await save('commands-scheduler-chunks', await triggers.schedule('Ticket.chunked'));
+    // packed keys: a page of plain keys and chunk inputs packed, an attempt committed whole as a bare success
+    await prisma.ticket.updateMany({ where: { status: 'open' }, data: { status: 'errored' } });
+    for (const s of ['chunk packed a', 'chunk packed b', 'chunk packed bad']) await ticket(s);
+    await save('packed-scheduler-chunks', await triggers.schedule('Ticket.chunked'));
+    await save('packed-chunk-success', await chunkOf('Ticket.chunkPlain', ['cp packed a', 'cp packed b']));
+    await save('packed-chunk-failure', await chunkOf('Ticket.chunkPlain', ['cp packed fails bad1', 'cp packed ok']));
   } finally {
     await teardown();
   }

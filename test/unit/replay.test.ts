@@ -45,6 +45,9 @@ const PATHS = [
   'scheduler-chunks',
   // recorded by the version before the attempt engine (6981738, `npm run replay:record -- --legacy`)
   'legacy-record-outage',
+  'packed-chunk-failure',
+  'packed-chunk-success',
+  'packed-scheduler-chunks',
   'legacy-record-last-attempt-committed',
   'legacy-record-onerror-snooze',
   'legacy-chunk-outage',
