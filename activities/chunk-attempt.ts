@@ -26,7 +26,7 @@ import { whereFor } from '../src/definitions/where';
 import { serializeError } from './serialize-error';
 
 /** `SELECT <key columns> FROM <table> WHERE (<key>) IN ((...), ...) FOR UPDATE SKIP LOCKED` */
-function claimSql(t: Trigger, prisma: AnyPrismaClient, count: number): string {
+export function claimSql(t: Trigger, prisma: AnyPrismaClient, count: number): string {
   const r = t.resource;
   const cols = r.primaryKey.map((f) => quoteIdent(r.columns[f] ?? f));
   const width = r.primaryKey.length;
