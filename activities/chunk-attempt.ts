@@ -18,7 +18,8 @@ import { DefinitionError } from '../src/errors';
 import { lockRun, readMarkers, type MarkerKind, type StoredMarker } from '../src/prisma/commit-markers';
 import { resourceTable, runtimeModels, type AnyPrismaClient } from '../src/prisma/model-meta';
 import { quoteIdent } from '../src/prisma/sql';
-import { decodeKey, encodeKey, recordIdOf } from '../workflows/primary-key';
+import { packKeys } from '../workflows/packed-keys';
+import { decodeKey, encodeKey, recordIdOf, type EncodedKey } from '../workflows/primary-key';
 import type { AttemptOutcome, ChunkAttemptResult, RunActionInput } from '../workflows/types';
 import { backoffSeconds } from './attempt-outcome';
 import { attemptTimeoutMs, runAttemptTransaction, type AttemptMode } from './attempt-transaction';
@@ -33,6 +34,23 @@ export function claimSql(t: Trigger, prisma: AnyPrismaClient, count: number): st
   const tuples = Array.from({ length: count }, (_, i) => `(${r.primaryKey.map((_f, j) => `$${i * width + j + 1}`).join(', ')})`);
   const select = r.primaryKey.map((f) => `${quoteIdent(r.columns[f] ?? f)} AS ${quoteIdent(f)}`).join(', ');
   return `SELECT ${select} FROM ${resourceTable(r, runtimeModels(prisma)?.[r.model])} WHERE (${cols.join(', ')}) IN (${tuples.join(', ')}) FOR UPDATE SKIP LOCKED`;
+}
+
+/**
+ * `SELECT count(*) FROM (SELECT 1 FROM <table> WHERE <key> = ANY($1) FOR UPDATE SKIP LOCKED)`: the
+ * claim of a one-column key as one array literal (Postgres types it as the column's array), which
+ * locks the same rows as `claimSql` and returns only how many. When that is every key, the claim
+ * needs no list back; otherwise `claimSql` asks which (the rows locked here stay locked by this
+ * transaction, and it locks them again without waiting).
+ */
+export function claimCountSql(t: Trigger, prisma: AnyPrismaClient, field: string): string {
+  const r = t.resource;
+  return `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${resourceTable(r, runtimeModels(prisma)?.[r.model])} WHERE ${quoteIdent(r.columns[field] ?? field)} = ANY($1) FOR UPDATE SKIP LOCKED) AS claimed`;
+}
+
+/** A Postgres array literal of strings or numbers: `{7,8}`, `{"a","b\"c"}`. */
+export function arrayLiteral(values: readonly (string | number)[]): string {
+  return `{${values.map((v) => (typeof v === 'number' ? String(v) : `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
 }
 
 /**
@@ -116,9 +134,14 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
         const todo = ids.map((id, i) => ({ id, key: decodeKey(encoded[i]!) })).filter((r) => !done.has(r.id));
         let claimed = todo;
         if (t.lockForUpdate && todo.length) {
-          const rows = (await tx.$queryRawUnsafe(claimSql(t, prisma, todo.length), ...todo.flatMap((r) => pk.map((f) => r.key[f])))) as Record<string, unknown>[];
-          const got = new Set(rows.map((r) => recordIdOf(encodeKey(r, pk), pk)));
-          claimed = todo.filter((r) => got.has(r.id));
+          // keys of one string or number column: first only count what was locked (one parameter, one row back)
+          const packed = packKeys(todo.map((r) => r.key as EncodedKey));
+          const everyOne = packed !== undefined && Number(((await tx.$queryRawUnsafe(claimCountSql(t, prisma, packed.field), arrayLiteral(packed.values))) as { n: number }[])[0]?.n) === todo.length;
+          if (!everyOne) {
+            const rows = (await tx.$queryRawUnsafe(claimSql(t, prisma, todo.length), ...todo.flatMap((r) => pk.map((f) => r.key[f])))) as Record<string, unknown>[];
+            const got = new Set(rows.map((r) => recordIdOf(encodeKey(r, pk), pk)));
+            claimed = todo.filter((r) => got.has(r.id));
+          }
         }
         const claimedSet = new Set(claimed.map((r) => r.id));
         const inFlight = todo.filter((r) => !claimedSet.has(r.id)).map((r) => r.id);

@@ -19,6 +19,8 @@ const held = { gate: gate(), closed: false, entered: 0 };
 const calls: number[][] = [];
 /** The Ticket operations the engine's PrismaClient ran (scheduler pages and attempts alike). */
 const ops: string[] = [];
+/** How each chunk attempt claimed its records: `count` (one array parameter, every key locked) or `list`. */
+const claims: ('count' | 'list')[] = [];
 
 const Ticket = uniqueResource(tag, {
   model: 'Ticket',
@@ -57,12 +59,29 @@ const Ticket = uniqueResource(tag, {
     },
   },
 });
-const app = defineApp({ name: tag, resources: [Ticket] });
+// string keys that need quoting in a Postgres array literal
+const Organisation = uniqueResource(tag, {
+  model: 'Organisation',
+  triggers: {
+    rename: {
+      where: { name: { startsWith: 'claim ' } },
+      schedulerCron: false,
+      chunks: { size: 10 },
+      action: { update: { name: 'claimed' } },
+    },
+  },
+});
+const app = defineApp({ name: tag, resources: [Ticket, Organisation] });
 
 before(async () => {
   ctx = await testContext('chunks');
   const counted = ctx.prisma.$extends({
     query: {
+      $queryRawUnsafe({ args, query }) {
+        const sql = String(args[0]);
+        if (sql.includes('SKIP LOCKED')) claims.push(sql.startsWith('SELECT count(*)') ? 'count' : 'list');
+        return query(args);
+      },
       ticket: {
         $allOperations({ operation, args, query }) {
           ops.push(operation);
@@ -82,8 +101,10 @@ after(async () => {
 test('a declarative update runs as one updateManyAndReturn per chunk of 10, with no re-read; drain counts each record', async () => {
   await ctx.prisma.ticket.createMany({ data: Array.from({ length: 25 }, (_, i) => ({ subject: `bulk ${i}` })) });
   ops.length = 0;
+  claims.length = 0;
   const r = await engine.triggers.scheduleAndRunTriggers([Ticket, 'bulk'], { drain: true });
   assert.deepEqual(ops.sort(), ['findMany', 'updateManyAndReturn', 'updateManyAndReturn', 'updateManyAndReturn'], 'one page for the scheduler, then one statement per chunk');
+  assert.deepEqual(claims, ['count', 'count', 'count'], 'each chunk locked every record it counted: no list of keys sent back');
   assert.deepEqual([r.byKind.scheduler.success, r.byKind.record.success, r.byKind.record.failure], [1, 25, 0]);
   const rows = await ctx.prisma.ticket.groupBy({ by: ['status', 'attempts'], where: { subject: { startsWith: 'bulk' } }, _count: true });
   assert.deepEqual(rows.map((x) => [x.status, x.attempts, x._count]), [['processed', 1, 25]]);
@@ -144,6 +165,7 @@ test('records that stopped matching are untouched and counted cancelled', async 
 test('two overlapping ticks: a record in another in-flight chunk is left to it (SKIP LOCKED), never processed twice', async () => {
   await ctx.prisma.ticket.createMany({ data: Array.from({ length: 10 }, (_, i) => ({ subject: `slow ${i + 1}` })) });
   held.closed = true;
+  claims.length = 0;
   const tick1 = await engine.triggers.schedule('Ticket.slow');
   assert.equal(((await tick1.result()) as SchedulerResult).started, 1);
   await eventually("the first tick's chunk to hold its 10 rows", () => held.entered === 1);
@@ -172,4 +194,16 @@ test('two overlapping ticks: a record in another in-flight chunk is left to it (
   // each of the first tick's ten rows, seen by a second-tick chunk, was either still locked (in
   // flight) or already processed when that chunk claimed (no longer matching): never taken twice
   assert.equal(leftAlone, 10, "the second tick's chunks left the first tick's ten rows to it");
+  assert.ok(claims.includes('list'), `a chunk that could not lock every record asked which it locked (claims: ${claims.join(', ')})`);
+});
+
+test('string keys that need quoting (quotes, backslashes, commas, braces, spaces, NULL) are claimed as one array and processed once', async () => {
+  const ids = ['plain', 'with "quotes"', 'back\\slash', 'a,b', '{braces}', ' spaced ', 'NULL', 'ü/ñ'];
+  await ctx.prisma.organisation.createMany({ data: ids.map((id) => ({ id: `${tag}:${id}`, name: `claim ${id}` })) });
+  claims.length = 0;
+  const r = await engine.triggers.scheduleAndRunTriggers([Organisation, 'rename'], { drain: true });
+  assert.deepEqual([r.byKind.record.success, r.byKind.record.failure], [ids.length, 0]);
+  assert.deepEqual(claims, ['count'], 'the array literal matched every key: no second claim');
+  const rows = await ctx.prisma.organisation.findMany({ where: { id: { startsWith: `${tag}:` } } });
+  assert.deepEqual(rows.map((o) => o.name), ids.map(() => 'claimed'));
 });
