@@ -120,19 +120,22 @@ async function raceOn(pool: Pool): Promise<{ escaped: Error | undefined; transac
   try {
     await prisma.$queryRawUnsafe('SELECT 1'); // the pool's one connection, open and idle
     await direct.query('SELECT pg_advisory_lock(7317)');
-    // a PrismaPromise runs only once something awaits it: Promise.resolve starts it now
-    const query = Promise.resolve(prisma.$queryRawUnsafe('SELECT 1 AS one FROM (SELECT pg_advisory_xact_lock(7317)) AS held'));
+    // A PrismaPromise runs only once something awaits it: settled() starts it now, and takes its
+    // outcome at once (the transaction may fail while the test still awaits the unlock below: a
+    // rejection with no handler yet would be an unhandled rejection that fails the test).
+    const settled = (p: PromiseLike<unknown>): Promise<PromiseSettledResult<unknown>> => Promise.allSettled([p]).then(([r]) => r!);
+    const query = settled(prisma.$queryRawUnsafe('SELECT 1 AS one FROM (SELECT pg_advisory_xact_lock(7317)) AS held'));
     await eventually('the query to wait for the lock at the server', async () => {
       const { rows } = await direct.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'ptt-shutdown-race' AND wait_event_type = 'Lock'`);
       return rows[0]!.n === 1;
     }, { everyMs: 10 });
-    const transaction = Promise.resolve(prisma.$transaction(async (tx) => tx.$queryRawUnsafe('SELECT 2')));
+    const transaction = settled(prisma.$transaction(async (tx) => tx.$queryRawUnsafe('SELECT 2')));
     await eventually('the transaction to wait for the connection in the pool', () => pool.waitingCount === 1, { everyMs: 5 });
     const fired = proxy.arm();
     await direct.query('SELECT pg_advisory_unlock(7317)');
     await fired;
-    const [, settled] = await Promise.allSettled([query, transaction]);
-    return { escaped, transaction: settled! };
+    await query;
+    return { escaped, transaction: await transaction };
   } finally {
     process.off('uncaughtException', catcher);
     for (const l of others) process.on('uncaughtException', l);
