@@ -19,7 +19,7 @@ import { lockRun, readMarkers, type MarkerKind, type StoredMarker } from '../src
 import { resourceTable, runtimeModels, type AnyPrismaClient } from '../src/prisma/model-meta';
 import { quoteIdent } from '../src/prisma/sql';
 import { packKeys } from '../workflows/packed-keys';
-import { decodeKey, encodeKey, recordIdOf, type EncodedKey } from '../workflows/primary-key';
+import { decodeKey, encodeKey, recordIdOf } from '../workflows/primary-key';
 import type { AttemptOutcome, ChunkAttemptResult, RunActionInput } from '../workflows/types';
 import { backoffSeconds } from './attempt-outcome';
 import { attemptTimeoutMs, runAttemptTransaction, type AttemptMode } from './attempt-transaction';
@@ -131,11 +131,11 @@ export async function runChunkAttempt(app: App, prisma: AnyPrismaClient, t: Trig
         const earlier = ids.filter((id) => before.action.has(id));
         const handledBefore = ids.filter((id) => before.onError.has(id));
         const done = new Set([...earlier, ...handledBefore]);
-        const todo = ids.map((id, i) => ({ id, key: decodeKey(encoded[i]!) })).filter((r) => !done.has(r.id));
+        const todo = ids.map((id, i) => ({ id, encoded: encoded[i]!, key: decodeKey(encoded[i]!) })).filter((r) => !done.has(r.id));
         let claimed = todo;
         if (t.lockForUpdate && todo.length) {
           // keys of one string or number column: first only count what was locked (one parameter, one row back)
-          const packed = packKeys(todo.map((r) => r.key as EncodedKey));
+          const packed = packKeys(todo.map((r) => r.encoded));
           const everyOne = packed !== undefined && Number(((await tx.$queryRawUnsafe(claimCountSql(t, prisma, packed.field), arrayLiteral(packed.values))) as { n: number }[])[0]?.n) === todo.length;
           if (!everyOne) {
             const rows = (await tx.$queryRawUnsafe(claimSql(t, prisma, todo.length), ...todo.flatMap((r) => pk.map((f) => r.key[f])))) as Record<string, unknown>[];
